@@ -1,0 +1,7 @@
+import { topics } from './topics/index.js';
+import { topicActivity, type TopicActivityDeps } from './topic-activity.js';
+
+/** Every activity the worker registers, keyed by activity type name (a topic's name). */
+export function createActivities(deps: TopicActivityDeps): Record<string, (...args: any[]) => Promise<unknown>> {
+  return Object.fromEntries(topics.map((topic) => [topic.name, topicActivity(topic, deps)]));
+}

@@ -1,0 +1,39 @@
+/**
+ * What the gateway resolves before it starts a task workflow, so the workflow needs no registry:
+ * the topic's activity, its retry policy and timeouts, all fixed at start (and replayed unchanged).
+ */
+export interface TaskRetryPolicy {
+  maxAttempts: number;
+  initialIntervalSeconds: number;
+  backoffCoefficient: number;
+  maximumIntervalSeconds: number;
+  nonRetryableErrorTypes: string[];
+}
+
+export interface TaskWorkflowInput {
+  type: string;
+  payload: unknown;
+  activity: string;
+  timeoutSeconds: number;
+  heartbeatTimeoutSeconds: number;
+  retry: TaskRetryPolicy;
+}
+
+/** What every topic activity receives. */
+export interface TopicActivityInput {
+  taskId: string;
+  type: string;
+  payload: unknown;
+  maxAttempts: number;
+}
+
+/** Sent by a topic activity to its own workflow when an attempt starts or fails. */
+export interface AttemptReport {
+  attempt: number;
+  state: 'started' | 'failed';
+  error?: string;
+  nonRetryable?: boolean;
+}
+
+export const ATTEMPT_SIGNAL = 'taskgate.attempt';
+export const TASK_WORKFLOW = 'taskWorkflow';

@@ -1,0 +1,6 @@
+/** Hono context variables every route may read. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+  };
+}

@@ -1,0 +1,2 @@
+// Every workflow the worker bundles. Workflow code is deterministic: no I/O, clocks or randomness.
+export { taskWorkflow, attemptSignal } from './task.js';

@@ -1,0 +1,58 @@
+import {
+  ActivityCancellationType,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { TaskAttemptKey, TaskStartedAtKey, TaskStatusKey } from '../domain/search-attributes.js';
+import { ATTEMPT_SIGNAL, type AttemptReport, type TaskWorkflowInput, type TopicActivityInput } from '../domain/task-input.js';
+
+export const attemptSignal = defineSignal<[AttemptReport]>(ATTEMPT_SIGNAL);
+
+/**
+ * The generic task: one topic activity under Temporal's own retry policy. The activity reports each
+ * attempt through a signal so the TaskStatus search attribute (what list queries filter on) follows
+ * pending -> processing -> retrying without the gateway describing every workflow.
+ */
+export async function taskWorkflow(input: TaskWorkflowInput): Promise<unknown> {
+  let started = false;
+  setHandler(attemptSignal, (report) => {
+    if (report.state === 'started') {
+      const updates = [
+        { key: TaskStatusKey, value: 'processing' },
+        { key: TaskAttemptKey, value: report.attempt },
+      ];
+      // new Date() inside a workflow is the SDK's replay-safe clock: the time of this workflow task.
+      if (!started) upsertSearchAttributes([...updates, { key: TaskStartedAtKey, value: new Date() }]);
+      else upsertSearchAttributes(updates);
+      started = true;
+    } else if (!report.nonRetryable && report.attempt < input.retry.maxAttempts) {
+      upsertSearchAttributes([
+        { key: TaskStatusKey, value: 'retrying' },
+        { key: TaskAttemptKey, value: report.attempt },
+      ]);
+    }
+  });
+
+  const activities = proxyActivities<Record<string, (i: TopicActivityInput) => Promise<unknown>>>({
+    startToCloseTimeout: `${input.timeoutSeconds}s`,
+    heartbeatTimeout: `${input.heartbeatTimeoutSeconds}s`,
+    // The activity learns of a cancel at its next heartbeat and cleans up before the task closes.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      maximumAttempts: input.retry.maxAttempts,
+      initialInterval: `${input.retry.initialIntervalSeconds}s`,
+      backoffCoefficient: input.retry.backoffCoefficient,
+      maximumInterval: `${input.retry.maximumIntervalSeconds}s`,
+      nonRetryableErrorTypes: input.retry.nonRetryableErrorTypes,
+    },
+  });
+  return await activities[input.activity]!({
+    taskId: workflowInfo().workflowId,
+    type: input.type,
+    payload: input.payload,
+    maxAttempts: input.retry.maxAttempts,
+  });
+}
