@@ -6,7 +6,7 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export type RunningTaskStatus = Extract<TaskStatus, 'pending' | 'processing' | 'retrying'>;
 
 export type ExecutionStatusName =
-  'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'PAUSED' | 'UNKNOWN' | 'UNSPECIFIED';
+  'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'PAUSED' | 'UNKNOWN' | 'UNSPECIFIED';
 
 /** A closed execution's status decides; a running one reports what its workflow last upserted. */
 export function taskStatusOf(execution: ExecutionStatusName, running: RunningTaskStatus | undefined): TaskStatus {
@@ -17,7 +17,7 @@ export function taskStatusOf(execution: ExecutionStatusName, running: RunningTas
     case 'TIMED_OUT':
     case 'TERMINATED':
       return 'failed';
-    case 'CANCELLED':
+    case 'CANCELED':
       return 'cancelled';
     default:
       return running ?? 'pending';

@@ -78,8 +78,11 @@ export async function waitForTemporal(address: string, namespace: string, timeou
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const ip = opts.ip ?? '127.0.0.1';
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(opts.port), '--log-level', 'error', ...searchAttributeFlags()];
-  // Task priority needs the newer matcher, which this server version keeps behind a flag.
+  // Task priority needs the newer matcher, which this server version keeps behind a flag. Priority is
+  // ordered within a task-queue partition; one partition makes it strict on this one-machine server.
   args.push('--dynamic-config-value', 'matching.useNewMatcher=true');
+  args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
+  args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
   if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   if (opts.dbFile) {
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });

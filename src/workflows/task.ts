@@ -29,9 +29,10 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<unknown> {
       else upsertSearchAttributes(updates);
       started = true;
     } else if (!report.nonRetryable && report.attempt < input.retry.maxAttempts) {
+      // The attempt shown while retrying is the one that is due, as describe's pending activity says.
       upsertSearchAttributes([
         { key: TaskStatusKey, value: 'retrying' },
-        { key: TaskAttemptKey, value: report.attempt },
+        { key: TaskAttemptKey, value: report.attempt + 1 },
       ]);
     }
   });

@@ -93,8 +93,12 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 
 /** Waits for a task to reach one of the given statuses and returns it. */
 export async function waitForStatus(stack: Stack, id: string, statuses: string[], timeoutMs = 20_000) {
+  let last: unknown;
   return eventually(async () => {
     const r = await stack.api(`/api/tasks/${id}`);
+    last = r.body;
     return statuses.includes(r.body?.status) ? r.body : undefined;
-  }, timeoutMs);
+  }, timeoutMs).catch((err) => {
+    throw new Error(`${err.message}; waiting for ${statuses.join('|')}, last seen ${JSON.stringify(last)}`);
+  });
 }

@@ -1,5 +1,7 @@
 // The topic registry: one line per topic. A topic's file holds its schema, defaults and handler.
+import { email } from './email.js';
 import { sayHello } from './say-hello.js';
 import type { TopicDefinition } from './topic.js';
+import { webhook } from './webhook.js';
 
-export const topics: readonly TopicDefinition[] = [sayHello];
+export const topics: readonly TopicDefinition[] = [sayHello, webhook, email];

@@ -2,7 +2,7 @@
  * Task operations on Temporal: a task is one workflow execution, its id the workflow id. Nothing is
  * stored outside Temporal; lists and counts come from visibility, details from describe and history.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { TopicDefinition } from '../../activities/topics/topic.js';
@@ -54,12 +54,24 @@ export interface TaskTypeInfo {
 /** Temporal visibility strings need single quotes escaped. */
 const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-const encodeCursor = (token: Uint8Array) => Buffer.from(token).toString('base64url');
-function decodeCursor(cursor: string): Uint8Array {
-  const bytes = Buffer.from(cursor, 'base64url');
-  if (bytes.length === 0)
-    throw new ValidationError('cursor: not a cursor this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
-  return bytes;
+/**
+ * A cursor wraps Temporal's page token with the query it belongs to, so a cursor from another filter
+ * or a forged one is a 400 here rather than an error deep in the visibility store.
+ */
+const queryTag = (query: string) => createHash('sha256').update(query).digest('base64url').slice(0, 12);
+const encodeCursor = (query: string, token: Uint8Array) =>
+  Buffer.from(JSON.stringify({ q: queryTag(query), t: Buffer.from(token).toString('base64') })).toString('base64url');
+function decodeCursor(query: string, cursor: string): Uint8Array {
+  const bad = (message: string) => new ValidationError(`cursor: ${message}`, [{ field: 'cursor', message }]);
+  let parsed: { q?: unknown; t?: unknown };
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad('not a cursor this API returned');
+  }
+  if (typeof parsed?.t !== 'string' || typeof parsed.q !== 'string') throw bad('not a cursor this API returned');
+  if (parsed.q !== queryTag(query)) throw bad('this cursor belongs to a different status/type filter');
+  return Buffer.from(parsed.t, 'base64');
 }
 
 export class TaskService {
@@ -232,7 +244,7 @@ export class TaskService {
     const query = this.listQuery(q);
     const offset = q.offset ?? 0;
     const totalPromise = this.client.workflow.count(query);
-    let token: Uint8Array | undefined = q.cursor ? decodeCursor(q.cursor) : undefined;
+    let token: Uint8Array | undefined = q.cursor ? decodeCursor(query, q.cursor) : undefined;
     let toSkip = q.cursor ? 0 : offset;
     const tasks: Task[] = [];
     const seen = new Set<string>();
@@ -263,7 +275,7 @@ export class TaskService {
       total: (await totalPromise).count,
       limit: q.limit,
       offset: q.cursor ? 0 : offset,
-      nextCursor: token ? encodeCursor(token) : null,
+      nextCursor: token ? encodeCursor(query, token) : null,
     };
   }
 
