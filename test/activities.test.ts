@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,14 +28,12 @@ async function run(topic: TopicDefinition, payload: unknown, config: Config, inf
   } as any);
   return {
     env,
-    result: <Promise<any>>(
-      env.run(topicActivity(topic, { config, reporter, heartbeatEveryMs: 20 }), {
-        taskId: 'task-1',
-        type: topic.name,
-        payload,
-        maxAttempts: 3,
-      })
-    ),
+    result: <Promise<any>>env.run(topicActivity(topic, { config, reporter, heartbeatEveryMs: 20 }), {
+      taskId: 'task-1',
+      type: topic.name,
+      payload,
+      maxAttempts: 3,
+    }),
   };
 }
 
