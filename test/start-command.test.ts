@@ -105,10 +105,15 @@ describe('npm start', () => {
     expect([0, 'SIGINT']).toContain(await stop(child));
   }, 180_000);
 
-  it('keeps tasks across a restart (the dev server persists to the data directory)', async () => {
+  it('keeps tasks across a restart, and stops everything on a SIGTERM to npm alone', async () => {
     const { child, base } = await start();
     const t = await (await fetch(`${base}/api/tasks/start-command-hello`)).json();
     expect(t).toMatchObject({ status: 'completed', result: { message: 'Hello, start!' } });
-    expect([0, 'SIGINT']).toContain(await stop(child));
+    // A supervisor signals the process it started, not the group.
+    const family = [child.pid!, ...descendants(child.pid!)];
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(child.pid!, 'SIGTERM');
+    await exited;
+    await eventually(async () => (family.every((p) => !alive(p)) ? true : undefined), 30_000);
   }, 180_000);
 });
