@@ -8,6 +8,11 @@ export type PriorityName = (typeof PRIORITY_NAMES)[number];
 export const PRIORITY_VALUE: Record<PriorityName, number> = { low: 1, normal: 5, high: 10, critical: 20 };
 export const PRIORITY_KEY: Record<PriorityName, number> = { critical: 1, high: 2, normal: 3, low: 4 };
 
+/** The priority a Temporal priorityKey stands for; normal when absent or unknown. */
+export function priorityFromKey(key: number | undefined): PriorityName {
+  return PRIORITY_NAMES.find((name) => PRIORITY_KEY[name] === key) ?? 'normal';
+}
+
 export function priorityFromValue(value: number): PriorityName | undefined {
   return PRIORITY_NAMES.find((name) => PRIORITY_VALUE[name] === value);
 }

@@ -21,3 +21,4 @@ export const CUSTOM_SEARCH_ATTRIBUTES = {
 
 /** Set by Temporal itself on workflows a Schedule starts: the job a task ran for. */
 export const SCHEDULED_BY_ID = 'TemporalScheduledById';
+export const ScheduledByIdKey = defineSearchAttributeKey(SCHEDULED_BY_ID, SearchAttributeType.KEYWORD);

@@ -16,6 +16,8 @@ export interface TaskWorkflowInput {
   activity: string;
   timeoutSeconds: number;
   heartbeatTimeoutSeconds: number;
+  /** Temporal priorityKey for the activity; schedule-started runs get their priority only this way. */
+  priorityKey?: number;
   retry: TaskRetryPolicy;
 }
 

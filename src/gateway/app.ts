@@ -13,7 +13,9 @@ import { temporalDeadline } from './middleware/temporal-deadline.js';
 import { checkReadiness } from './readiness.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
 import { taskRoutes } from './routes/tasks.js';
+import { JobService } from './jobs/service.js';
 import { TaskService } from './tasks/service.js';
 
 export interface AppDeps {
@@ -35,6 +37,7 @@ function newApp() {
 export function createApp({ config, client, logger, topics = builtInTopics }: AppDeps) {
   const app = newApp();
   const tasks = new TaskService(client, config, topics);
+  const jobs = new JobService(client, config, tasks);
 
   app.use('*', requestId({ headerName: 'x-request-id' }));
   app.use('*', async (c, next) => {
@@ -81,11 +84,12 @@ export function createApp({ config, client, logger, topics = builtInTopics }: Ap
     ),
   );
   app.route('/api/tasks', taskRoutes(tasks, newApp));
+  app.route('/api/jobs', jobRoutes(jobs, newApp));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Taskgate', version: '0.1.0', description: 'Background tasks and cron jobs on Temporal, over REST.' },
-    tags: [{ name: 'tasks' }, { name: 'service' }],
+    tags: [{ name: 'tasks' }, { name: 'jobs' }, { name: 'service' }],
   });
   app.route('/docs', docsRoutes('/openapi.json'));
   return app;

@@ -6,7 +6,15 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { TaskAttemptKey, TaskStartedAtKey, TaskStatusKey } from '../domain/search-attributes.js';
+import { priorityFromKey, PRIORITY_VALUE } from '../domain/priority.js';
+import {
+  ScheduledByIdKey,
+  TaskAttemptKey,
+  TaskPriorityKey,
+  TaskStartedAtKey,
+  TaskStatusKey,
+  TaskTypeKey,
+} from '../domain/search-attributes.js';
 import { ATTEMPT_SIGNAL, type AttemptReport, type TaskWorkflowInput, type TopicActivityInput } from '../domain/task-input.js';
 
 export const attemptSignal = defineSignal<[AttemptReport]>(ATTEMPT_SIGNAL);
@@ -17,6 +25,19 @@ export const attemptSignal = defineSignal<[AttemptReport]>(ATTEMPT_SIGNAL);
  * pending -> processing -> retrying without the gateway describing every workflow.
  */
 export async function taskWorkflow(input: TaskWorkflowInput): Promise<unknown> {
+  // Started by a schedule made outside the gateway (`temporal schedule create`): index it as a task
+  // anyway, so job runs, lists and stats include it. Only then: a namespace without Taskgate's
+  // attributes (the time-skipping test server) would fail the upsert, and a plain
+  // `temporal workflow start` is documented as unindexed.
+  const attrs = workflowInfo().typedSearchAttributes;
+  if (attrs.get(ScheduledByIdKey) !== undefined && attrs.get(TaskTypeKey) === undefined) {
+    const priority = priorityFromKey(input.priorityKey);
+    upsertSearchAttributes([
+      { key: TaskTypeKey, value: input.type },
+      { key: TaskPriorityKey, value: PRIORITY_VALUE[priority] },
+      { key: TaskStatusKey, value: 'pending' },
+    ]);
+  }
   let started = false;
   setHandler(attemptSignal, (report) => {
     if (report.state === 'started') {
@@ -42,6 +63,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<unknown> {
     heartbeatTimeout: `${input.heartbeatTimeoutSeconds}s`,
     // The activity learns of a cancel at its next heartbeat and cleans up before the task closes.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    ...(input.priorityKey ? { priority: { priorityKey: input.priorityKey } } : {}),
     retry: {
       maximumAttempts: input.retry.maxAttempts,
       initialInterval: `${input.retry.initialIntervalSeconds}s`,

@@ -61,6 +61,7 @@ export const TaskListSchema = z
 export const ListTasksQuerySchema = z.object({
   status: z.enum(TASK_STATUSES).optional(),
   type: z.string().min(1).optional(),
+  jobId: z.string().min(1).optional().openapi({ description: 'only runs of this job' }),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).max(100_000).optional(),
   cursor: z.string().min(1).optional(),

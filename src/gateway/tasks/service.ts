@@ -4,11 +4,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import { z } from 'zod';
 import type { TopicDefinition } from '../../activities/topics/topic.js';
 import type { Config } from '../../config.js';
 import { parsePriority, PRIORITY_KEY, PRIORITY_NAMES, PRIORITY_VALUE, type PriorityName } from '../../domain/priority.js';
-import { TaskPriorityKey, TaskStatusKey, TaskTypeKey } from '../../domain/search-attributes.js';
+import { SCHEDULED_BY_ID, TaskPriorityKey, TaskStatusKey, TaskTypeKey } from '../../domain/search-attributes.js';
 import { statusQuery, TASK_STATUSES, isFinished, type TaskStatus } from '../../domain/status.js';
 import { TASK_WORKFLOW, type TaskWorkflowInput } from '../../domain/task-input.js';
 import { executionStatusName, failureMessage, fromPayloads, temporal } from '../../temporal/decode.js';
@@ -30,6 +31,7 @@ export interface CreateTaskRequest {
 export interface ListTasksQuery {
   status?: TaskStatus;
   type?: string;
+  jobId?: string;
   limit: number;
   offset?: number;
   cursor?: string;
@@ -74,6 +76,26 @@ function decodeCursor(query: string, cursor: string): Uint8Array {
   return Buffer.from(parsed.t, 'base64');
 }
 
+export interface PreparedTask {
+  input: TaskWorkflowInput;
+  priority: PriorityName;
+  memo: TaskMemo;
+  searchAttributes: SearchAttributePair[];
+}
+
+export function preparedFromInput(input: TaskWorkflowInput, priority: PriorityName): PreparedTask {
+  return {
+    input,
+    priority,
+    memo: { payload: input.payload, maxAttempts: input.retry.maxAttempts, timeoutSeconds: input.timeoutSeconds },
+    searchAttributes: [
+      { key: TaskTypeKey, value: input.type },
+      { key: TaskPriorityKey, value: PRIORITY_VALUE[priority] },
+      { key: TaskStatusKey, value: 'pending' },
+    ],
+  };
+}
+
 export class TaskService {
   private readonly topics: Map<string, TopicDefinition>;
   private readonly view: ViewContext;
@@ -110,49 +132,12 @@ export class TaskService {
     }));
   }
 
-  /** The workflow input for a topic, with the request's overrides on top of the topic's defaults. */
-  private resolveInput(
-    topic: TopicDefinition,
-    payload: unknown,
-    req: Pick<CreateTaskRequest, 'maxAttempts' | 'timeoutSeconds'>,
-  ): TaskWorkflowInput {
-    const timeoutSeconds = req.timeoutSeconds ?? topic.timeoutSeconds ?? this.config.TASK_TIMEOUT;
-    return {
-      type: topic.name,
-      payload,
-      activity: topic.name,
-      timeoutSeconds,
-      heartbeatTimeoutSeconds: Math.min(30, Math.max(5, timeoutSeconds)),
-      retry: {
-        maxAttempts: req.maxAttempts ?? topic.maxAttempts ?? this.config.TASK_RETRY_LIMIT,
-        initialIntervalSeconds: topic.retry?.initialIntervalSeconds ?? 1,
-        backoffCoefficient: topic.retry?.backoffCoefficient ?? 2,
-        maximumIntervalSeconds: topic.retry?.maximumIntervalSeconds ?? 60,
-        nonRetryableErrorTypes: ['InvalidPayload', ...(topic.nonRetryableErrors ?? [])],
-      },
-    };
-  }
-
-  private async startRun(id: string, input: TaskWorkflowInput, priority: PriorityName, reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE') {
-    const memo: TaskMemo = { payload: input.payload, maxAttempts: input.retry.maxAttempts, timeoutSeconds: input.timeoutSeconds };
-    return await this.client.workflow.start(TASK_WORKFLOW, {
-      taskQueue: this.config.TEMPORAL_TASK_QUEUE,
-      workflowId: id,
-      args: [input],
-      workflowIdReusePolicy: reuse,
-      workflowIdConflictPolicy: 'FAIL',
-      priority: { priorityKey: PRIORITY_KEY[priority] },
-      memo: memo as unknown as Record<string, unknown>,
-      typedSearchAttributes: [
-        { key: TaskTypeKey, value: input.type },
-        { key: TaskPriorityKey, value: PRIORITY_VALUE[priority] },
-        { key: TaskStatusKey, value: 'pending' },
-      ],
-    });
-  }
-
-  /** Starts a task; an id that already exists returns that task and starts nothing (`created: false`). */
-  async create(req: CreateTaskRequest): Promise<{ task: Task; created: boolean }> {
+  /**
+   * Validates a task request against its topic and resolves everything a start needs: the workflow
+   * input (topic defaults under the request's overrides), memo and search attributes. Jobs start their
+   * runs from the same preparation, so a scheduled run is exactly an API-created task.
+   */
+  prepare(req: Omit<CreateTaskRequest, 'id'>): PreparedTask {
     const topic = this.topic(req.type);
     const payload = topic.payload.safeParse(req.payload ?? {});
     if (!payload.success) throw ValidationError.fromZod(payload.error, 'payload');
@@ -162,19 +147,54 @@ export class TaskService {
         { field: 'priority', message: `unknown priority '${String(req.priority)}'` },
       ]);
     }
-    const id = req.id ?? `${topic.name}-${randomUUID()}`;
-    const input = this.resolveInput(topic, payload.data, req);
+    const timeoutSeconds = req.timeoutSeconds ?? topic.timeoutSeconds ?? this.config.TASK_TIMEOUT;
+    const input: TaskWorkflowInput = {
+      type: topic.name,
+      payload: payload.data,
+      activity: topic.name,
+      timeoutSeconds,
+      heartbeatTimeoutSeconds: Math.min(30, Math.max(5, timeoutSeconds)),
+      priorityKey: PRIORITY_KEY[priority],
+      retry: {
+        maxAttempts: req.maxAttempts ?? topic.maxAttempts ?? this.config.TASK_RETRY_LIMIT,
+        initialIntervalSeconds: topic.retry?.initialIntervalSeconds ?? 1,
+        backoffCoefficient: topic.retry?.backoffCoefficient ?? 2,
+        maximumIntervalSeconds: topic.retry?.maximumIntervalSeconds ?? 60,
+        nonRetryableErrorTypes: ['InvalidPayload', ...(topic.nonRetryableErrors ?? [])],
+      },
+    };
+    return preparedFromInput(input, priority);
+  }
+
+  private async startRun(id: string, prepared: PreparedTask, reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE') {
+    return await this.client.workflow.start(TASK_WORKFLOW, {
+      taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+      workflowId: id,
+      args: [prepared.input],
+      workflowIdReusePolicy: reuse,
+      workflowIdConflictPolicy: 'FAIL',
+      priority: { priorityKey: PRIORITY_KEY[prepared.priority] },
+      memo: prepared.memo as unknown as Record<string, unknown>,
+      typedSearchAttributes: prepared.searchAttributes,
+    });
+  }
+
+  /** Starts a task; an id that already exists returns that task and starts nothing (`created: false`). */
+  async create(req: CreateTaskRequest): Promise<{ task: Task; created: boolean }> {
+    const prepared = this.prepare(req);
+    const { input, priority } = prepared;
+    const id = req.id ?? `${input.type}-${randomUUID()}`;
     try {
-      const handle = await this.startRun(id, input, priority, 'REJECT_DUPLICATE');
+      const handle = await this.startRun(id, prepared, 'REJECT_DUPLICATE');
       const now = new Date().toISOString();
       // Built from what we just sent rather than read back: creation stays one round trip.
       const task: Task = {
         id,
         runId: handle.firstExecutionRunId,
-        type: topic.name,
+        type: input.type,
         status: 'pending',
         priority,
-        payload: payload.data,
+        payload: input.payload,
         attempt: 1,
         maxAttempts: input.retry.maxAttempts,
         timeoutSeconds: input.timeoutSeconds,
@@ -185,7 +205,7 @@ export class TaskService {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const existing = await this.get(id);
-      if (existing.type !== topic.name) {
+      if (existing.type !== input.type) {
         throw new ConflictError(`id '${id}' is already used by a task of type '${existing.type}'`, { task: existing });
       }
       return { task: existing, created: false };
@@ -213,7 +233,8 @@ export class TaskService {
   async get(id: string): Promise<Task> {
     const d = await this.describe(id);
     const info = d.raw.workflowExecutionInfo!;
-    if (!info.searchAttributes?.indexedFields?.TaskType) throw new NotFoundError('task', id);
+    // A task workflow started outside the gateway indexes itself in its first workflow task.
+    if (!info.searchAttributes?.indexedFields?.TaskType && info.type?.name !== TASK_WORKFLOW) throw new NotFoundError('task', id);
     const status = executionStatusName(info.status);
     if (status === 'RUNNING') {
       return toTask(info, this.view, { pendingActivity: d.raw.pendingActivities?.[0] });
@@ -232,9 +253,10 @@ export class TaskService {
     return toTask(info, this.view, { result, error });
   }
 
-  private listQuery(filter: { status?: TaskStatus; type?: string }): string {
+  private listQuery(filter: { status?: TaskStatus; type?: string; jobId?: string }): string {
     const clauses = ['TaskType IS NOT NULL'];
     if (filter.type) clauses.push(`TaskType = ${quote(filter.type)}`);
+    if (filter.jobId) clauses.push(`${SCHEDULED_BY_ID} = ${quote(filter.jobId)}`);
     if (filter.status) clauses.push(statusQuery(filter.status));
     return clauses.join(' AND ');
   }
@@ -279,6 +301,25 @@ export class TaskService {
     };
   }
 
+  /** Status of each given task id (newest run), from visibility in batches; ids it has not indexed yet are absent. */
+  async statusesOf(ids: string[]): Promise<Map<string, Task>> {
+    const found = new Map<string, Task>();
+    for (let i = 0; i < ids.length; i += 50) {
+      const batch = ids.slice(i, i + 50);
+      const res = await this.client.workflowService.listWorkflowExecutions({
+        namespace: this.namespace,
+        query: `WorkflowId IN (${batch.map(quote).join(', ')})`,
+        pageSize: batch.length * 2,
+      });
+      for (const info of res.executions ?? []) {
+        const task = toTask(info, this.view);
+        const seen = found.get(task.id);
+        if (!seen || Date.parse(seen.createdAt) < Date.parse(task.createdAt)) found.set(task.id, task);
+      }
+    }
+    return found;
+  }
+
   async cancel(id: string): Promise<Task> {
     const task = await this.get(id);
     if (isFinished(task.status)) throw new ConflictError(`task '${id}' is already ${task.status}`, { status: task.status });
@@ -304,7 +345,7 @@ export class TaskService {
     // Without a reset the task gets one more attempt; with it, its whole attempt budget again.
     const input: TaskWorkflowInput = resetAttempts ? previous : { ...previous, retry: { ...previous.retry, maxAttempts: 1 } };
     try {
-      const handle = await this.startRun(id, input, task.priority, 'ALLOW_DUPLICATE');
+      const handle = await this.startRun(id, preparedFromInput(input, task.priority), 'ALLOW_DUPLICATE');
       return {
         ...task,
         runId: handle.firstExecutionRunId,
