@@ -2,8 +2,8 @@
  * Jobs at scale: create N jobs, list them all, delete them, through the gateway (its own process)
  * and, as the peer, with the SDK's schedule client directly against the same dev server.
  *   npm run bench:jobs -- [N=1000] [CONCURRENCY=16] [PAGE=200]
- * The gateway list is heavier by design: each listed job is described (next runs, recent runs,
- * memo), where the SDK peer only reads the schedule summaries; both are printed.
+ * The gateway answers a create with the described job (next runs) and describes every listed job, so
+ * there are two SDK peers: the bare calls, and the same work (create+describe, list+describe each).
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -83,6 +83,15 @@ async function sdkCount(prefix: string): Promise<number> {
   return n;
 }
 
+/** The gateway's list work without HTTP: summaries, then a describe per job, a page at a time. */
+async function sdkListDescribed(prefix: string): Promise<number> {
+  const ids: string[] = [];
+  for await (const s of client.schedule.list({ pageSize: 1000 })) if (s.scheduleId.startsWith(prefix)) ids.push(s.scheduleId);
+  for (let i = 0; i < ids.length; i += PAGE)
+    await Promise.all(ids.slice(i, i + PAGE).map((id) => client.schedule.getHandle(id).describe()));
+  return ids.length;
+}
+
 async function gatewayListAll(): Promise<number> {
   let seen = 0;
   for (let offset = 0; ; offset += PAGE) {
@@ -134,13 +143,29 @@ try {
   const sdkCreateRun = await runLoad('sdk create', N, CONCURRENCY, (i) => sdkCreate(sdkIds[i]!));
   const sdkVisible = await waitVisible('sdk-');
   const [sdkList, sdkListed] = await time(() => sdkCount('sdk-'));
+  const [sdkListSame] = await time(() => sdkListDescribed('sdk-'));
   if (sdkListed !== N) throw new Error(`sdk listed ${sdkListed} of ${N}`);
   const sdkDelete = await runLoad('sdk delete', N, CONCURRENCY, (i) => client.schedule.getHandle(sdkIds[i]!).delete());
 
-  for (const r of [gwCreate, gwDelete, sdkCreateRun, sdkDelete]) if (r.errors) throw new Error(`${r.label}: ${r.errors} errors`);
-  row('create', gwCreate.seconds, sdkCreateRun.seconds, `p50 ${gwCreate.p50.toFixed(1)} vs ${sdkCreateRun.p50.toFixed(1)} ms`);
+  const sameIds = Array.from({ length: N }, (_, i) => `same-${i}`);
+  const sdkCreateSame = await runLoad('sdk create+describe', N, CONCURRENCY, async (i) => {
+    await sdkCreate(sameIds[i]!);
+    await client.schedule.getHandle(sameIds[i]!).describe();
+  });
+  await runLoad('cleanup', N, CONCURRENCY, (i) => client.schedule.getHandle(sameIds[i]!).delete());
+
+  for (const r of [gwCreate, gwDelete, sdkCreateRun, sdkDelete, sdkCreateSame])
+    if (r.errors) throw new Error(`${r.label}: ${r.errors} errors`);
+  row(
+    'create',
+    gwCreate.seconds,
+    sdkCreateRun.seconds,
+    `bare SDK create; p50 ${gwCreate.p50.toFixed(1)} vs ${sdkCreateRun.p50.toFixed(1)} ms`,
+  );
+  row('create, same work', gwCreate.seconds, sdkCreateSame.seconds, `SDK create+describe; p50 ${sdkCreateSame.p50.toFixed(1)} ms`);
   row('visible in list', gwVisible, sdkVisible, 'visibility lag after the last create');
-  row(`list all (pages of ${PAGE})`, gwList, sdkList, 'gateway describes every job; SDK reads summaries');
+  row(`list all (pages of ${PAGE})`, gwList, sdkList, 'SDK reads summaries only');
+  row('list all, same work', gwList, sdkListSame, 'SDK summaries + describe each');
   row('delete', gwDelete.seconds, sdkDelete.seconds, `p50 ${gwDelete.p50.toFixed(1)} vs ${sdkDelete.p50.toFixed(1)} ms`);
 
   console.log(`\nJobs: N=${N}, concurrency ${CONCURRENCY}, one dev server (${server.address})\n`);
