@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dataDir, loadConfigOrExit } from '../src/config.js';
+import { Auth } from '../src/gateway/auth/middleware.js';
 import { connectClient } from '../src/temporal/connection.js';
 import { isListening, startDevServer, waitForTemporal, type DevServer } from '../src/temporal/dev-server.js';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes.js';
@@ -136,6 +137,9 @@ async function main() {
     }
 
     const uiUrl = env.TEMPORAL_UI_URL ?? config.TEMPORAL_UI_URL;
+    const auth = new Auth(config);
+    const authEnabled = auth.enabled;
+    const authSummary = auth.describe();
     say(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     console.log(
       [
@@ -145,6 +149,10 @@ async function main() {
         `  Readiness    ${base}/ready`,
         `  Temporal     ${config.TEMPORAL_ADDRESS}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
         `  Temporal UI  ${uiUrl}`,
+        `  Live events  ws://${host}:${config.PORT}/ws?all=true     Metrics ${base}/metrics`,
+        authEnabled
+          ? `  Auth         on (${authSummary})`
+          : `  Auth         off: the gateway listens on ${config.HOST} only, where anyone local is admin (README "Auth" turns it on)`,
         '',
         `  try: curl -X POST ${base}/api/tasks -H 'content-type: application/json' -d '{"type":"say_hello","payload":{"name":"Ada"}}'`,
         '  Ctrl-C stops everything.',

@@ -41,6 +41,32 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).default(30),
+  WORKER_METRICS_PORT: port.optional(),
+
+  // Who may call the gateway (README "Auth"). No JWT and no API key configured means no auth, which
+  // the gateway accepts only on a loopback HOST unless ALLOW_UNAUTHENTICATED_REMOTE says otherwise.
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit secret)').optional(),
+  AUTH_JWKS_URL: z.url().optional(),
+  AUTH_JWT_ISSUER: z.string().optional(),
+  AUTH_JWT_AUDIENCE: z.string().optional(),
+  AUTH_ROLE_CLAIM: z.string().min(1).default('role'),
+  AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
+  API_KEYS: z.string().optional(),
+  API_KEYS_FILE: z.string().optional(),
+  ALLOW_UNAUTHENTICATED_REMOTE: bool.default(false),
+  METRICS_REQUIRE_AUTH: bool.default(false),
+
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  RATE_LIMIT_READ: z.coerce.number().int().min(0).default(1200),
+  RATE_LIMIT_WRITE: z.coerce.number().int().min(0).default(300),
+  TRUST_PROXY: bool.default(false),
+  CORS_ORIGINS: z.string().default(''),
+
+  LIVE_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(300),
+  WS_PING_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(200),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -33,20 +33,26 @@ const SDK_LEVELS: Record<Config['LOG_LEVEL'], LogLevel | undefined> = {
 let runtimeInstalled = false;
 
 /** The SDK logs through one process-wide runtime; its level follows LOG_LEVEL (silent in tests). */
-function installRuntime(level: Config['LOG_LEVEL']) {
+function installRuntime(config: Config) {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const sdkLevel = SDK_LEVELS[level];
+  const sdkLevel = SDK_LEVELS[config.LOG_LEVEL];
   Runtime.install({
     logger: sdkLevel ? new DefaultLogger(sdkLevel) : new DefaultLogger('ERROR', () => {}),
-    // Core's own (Rust) logs go through the same logger, so one level governs both.
-    telemetryOptions: { logging: { filter: { core: sdkLevel ?? 'ERROR', other: sdkLevel ?? 'ERROR' }, forward: {} } },
+    telemetryOptions: {
+      // Core's own (Rust) logs go through the same logger, so one level governs both.
+      logging: { filter: { core: sdkLevel ?? 'ERROR', other: sdkLevel ?? 'ERROR' }, forward: {} },
+      // The SDK's own metrics (task slots, poll latency, activity and workflow outcomes) at /metrics.
+      ...(config.WORKER_METRICS_PORT !== undefined
+        ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}`, countersTotalSuffix: true } } }
+        : {}),
+    },
   });
 }
 
 /** Builds a worker for the configured namespace and queue; `overrides` lets tests share a bundle. */
 export async function createTaskgateWorker(config: Config, overrides: Partial<WorkerOptions> = {}): Promise<TaskgateWorker> {
-  installRuntime(config.LOG_LEVEL);
+  installRuntime(config);
   const client = await connectClient(config);
   const connection = await connectWorkerConnection(config);
   const worker = await Worker.create({
@@ -91,7 +97,12 @@ async function main(): Promise<void> {
     log.warn({ err: String(err) }, 'could not check search attributes; register them as README says');
   }
   log.info(
-    { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, address: config.TEMPORAL_ADDRESS },
+    {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      namespace: config.TEMPORAL_NAMESPACE,
+      address: config.TEMPORAL_ADDRESS,
+      ...(config.WORKER_METRICS_PORT !== undefined ? { metrics: `http://0.0.0.0:${config.WORKER_METRICS_PORT}/metrics` } : {}),
+    },
     'worker polling',
   );
   await tg.run();

@@ -18,6 +18,13 @@ describe('docker-compose.temporal.yml', () => {
     expect(compose.services.gateway.environment.HOST).toBe('0.0.0.0');
   });
 
+  it('passes auth settings to a gateway that listens beyond loopback, and exposes worker metrics', () => {
+    expect(compose.services.gateway.environment.API_KEYS).toBe('${TASKGATE_API_KEYS:-}');
+    expect(compose.services.gateway.environment.AUTH_JWT_SECRET).toBe('${TASKGATE_JWT_SECRET:-}');
+    expect(compose.services.gateway.environment.ALLOW_UNAUTHENTICATED_REMOTE).toBeUndefined();
+    expect(compose.services.worker.environment.WORKER_METRICS_PORT).toBe(9464);
+  });
+
   it('registers every search attribute the gateway queries', () => {
     const script = compose.services['temporal-search-attributes'].command.join(' ');
     for (const [name, type] of Object.entries(CUSTOM_SEARCH_ATTRIBUTES)) expect(script).toContain(`${name}=${type}`);

@@ -166,6 +166,11 @@ describe('trigger, patch, delete, backfill', () => {
     expect(r.body.id).toMatch(new RegExp(`^${id}-`));
     const done = await waitForStatus(stack, encodeURIComponent(r.body.id), ['completed']);
     expect(done).toMatchObject({ jobId: id, result: { message: 'Hello, now!' } });
+    // Back to back: Temporal names runs by the second, the second trigger still gets a run of its own.
+    const again = await stack.api(`/api/jobs/${id}/trigger`, { method: 'POST' });
+    const third = await stack.api(`/api/jobs/${id}/trigger`, { method: 'POST' });
+    expect([again.status, third.status]).toEqual([202, 202]);
+    expect(new Set([r.body.id, again.body.id, third.body.id]).size).toBe(3);
     expect((await stack.api(`/api/jobs/nope-${uid()}/trigger`, { method: 'POST' })).status).toBe(404);
   });
 
@@ -173,6 +178,7 @@ describe('trigger, patch, delete, backfill', () => {
     const id = `patch-${uid()}`;
     await createJob({ id, schedule: '0 0 1 1 *' });
     const run = await stack.api(`/api/jobs/${id}/trigger`, { method: 'POST' });
+    expect(run.status, JSON.stringify(run.body)).toBe(202);
     await waitForStatus(stack, encodeURIComponent(run.body.id), ['completed']);
     const r = await stack.api(`/api/jobs/${id}`, {
       method: 'PATCH',
@@ -189,6 +195,7 @@ describe('trigger, patch, delete, backfill', () => {
     expect(r.body.recentRuns.map((x: any) => x.taskId)).toContain(run.body.id);
     expect(Date.parse(r.body.updatedAt)).toBeGreaterThan(Date.parse(r.body.createdAt));
     const next = await stack.api(`/api/jobs/${id}/trigger`, { method: 'POST' });
+    expect(next.status, JSON.stringify(next.body)).toBe(202);
     expect((await waitForStatus(stack, encodeURIComponent(next.body.id), ['completed'])).result).toEqual({ message: 'Hello, changed!' });
 
     expect(

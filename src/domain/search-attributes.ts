@@ -9,6 +9,8 @@ export const TaskPriorityKey = defineSearchAttributeKey('TaskPriority', SearchAt
 export const TaskStatusKey = defineSearchAttributeKey('TaskStatus', SearchAttributeType.KEYWORD);
 export const TaskAttemptKey = defineSearchAttributeKey('TaskAttempt', SearchAttributeType.INT);
 export const TaskStartedAtKey = defineSearchAttributeKey('TaskStartedAt', SearchAttributeType.DATETIME);
+/** When TaskStatus last changed inside a run: the live feed polls for changes newer than its cursor. */
+export const TaskUpdatedAtKey = defineSearchAttributeKey('TaskUpdatedAt', SearchAttributeType.DATETIME);
 
 /** Name and Temporal type of each, as `temporal operator search-attribute create` wants them. */
 export const CUSTOM_SEARCH_ATTRIBUTES = {
@@ -17,6 +19,7 @@ export const CUSTOM_SEARCH_ATTRIBUTES = {
   TaskStatus: 'Keyword',
   TaskAttempt: 'Int',
   TaskStartedAt: 'Datetime',
+  TaskUpdatedAt: 'Datetime',
 } as const;
 
 /** Set by Temporal itself on workflows a Schedule starts: the job a task ran for. */

@@ -60,6 +60,29 @@ export class PayloadTooLargeError extends ApiError {
     super(413, 'payload_too_large', `request body is larger than ${limit} bytes`);
   }
 }
+const REALM = 'Bearer realm="taskgate"';
+const quoted = (s: string) => s.replace(/["\\]/g, "'");
+
+/** 401. Without credentials the challenge carries no error code, as RFC 6750 asks. */
+export class UnauthorizedError extends ApiError {
+  constructor(message: string, invalidToken = true) {
+    super(401, 'unauthorized', message, undefined, {
+      'www-authenticate': invalidToken ? `${REALM}, error="invalid_token", error_description="${quoted(message)}"` : REALM,
+    });
+  }
+}
+export class ForbiddenError extends ApiError {
+  constructor(message: string, needed?: string) {
+    super(403, 'forbidden', message, needed ? { requiredRole: needed } : undefined, {
+      'www-authenticate': `${REALM}, error="insufficient_scope", error_description="${quoted(message)}"`,
+    });
+  }
+}
+export class RateLimitedError extends ApiError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'rate_limited', `too many requests; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
+  }
+}
 export class UnavailableError extends ApiError {
   constructor(message: string) {
     super(503, 'temporal_unavailable', message, undefined, { 'retry-after': '5' });
@@ -89,6 +112,15 @@ function isConnectivityError(err: unknown): boolean {
   if (code === GRPC.UNAVAILABLE || code === GRPC.DEADLINE_EXCEEDED) return true;
   const text = String((err as any)?.message ?? err);
   return /Failed to connect|connect ECONNREFUSED|deadline|UNAVAILABLE|No connection established|Connection dropped/i.test(text);
+}
+
+/** The gRPC code (or 'unavailable') when an error came from a Temporal call; undefined otherwise. */
+export function temporalErrorCode(err: unknown): string | undefined {
+  if (err instanceof UnavailableError) return 'unavailable';
+  if (err instanceof ApiError || err instanceof HTTPException || err instanceof SyntaxError) return undefined;
+  const code = grpcCode(err);
+  if (code !== undefined) return String(code);
+  return isConnectivityError(err) ? 'unavailable' : undefined;
 }
 
 /** Any thrown value -> ApiError. Unknown errors are the only 500s, and they are bugs. */

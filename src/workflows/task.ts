@@ -12,6 +12,7 @@ import {
   TaskAttemptKey,
   TaskPriorityKey,
   TaskStartedAtKey,
+  TaskUpdatedAtKey,
   TaskStatusKey,
   TaskTypeKey,
 } from '../domain/search-attributes.js';
@@ -36,17 +37,20 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<unknown> {
       { key: TaskTypeKey, value: input.type },
       { key: TaskPriorityKey, value: PRIORITY_VALUE[priority] },
       { key: TaskStatusKey, value: 'pending' },
+      { key: TaskUpdatedAtKey, value: new Date() },
     ]);
   }
   let started = false;
   setHandler(attemptSignal, (report) => {
     if (report.state === 'started') {
+      // new Date() inside a workflow is the SDK's replay-safe clock: the time of this workflow task.
+      const now = new Date();
       const updates = [
         { key: TaskStatusKey, value: 'processing' },
         { key: TaskAttemptKey, value: report.attempt },
+        { key: TaskUpdatedAtKey, value: now },
       ];
-      // new Date() inside a workflow is the SDK's replay-safe clock: the time of this workflow task.
-      if (!started) upsertSearchAttributes([...updates, { key: TaskStartedAtKey, value: new Date() }]);
+      if (!started) upsertSearchAttributes([...updates, { key: TaskStartedAtKey, value: now }]);
       else upsertSearchAttributes(updates);
       started = true;
     } else if (!report.nonRetryable && report.attempt < input.retry.maxAttempts) {
@@ -54,6 +58,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<unknown> {
       upsertSearchAttributes([
         { key: TaskStatusKey, value: 'retrying' },
         { key: TaskAttemptKey, value: report.attempt + 1 },
+        { key: TaskUpdatedAtKey, value: new Date() },
       ]);
     }
   });

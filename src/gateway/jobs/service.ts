@@ -327,6 +327,10 @@ export class JobService {
   async trigger(id: string): Promise<Task> {
     const before = await this.describe(id);
     const known = new Set(before.info.recentActions.map((a) => a.action.workflow.workflowId));
+    // Temporal names a run <job id>-<time to the second>: a second start in the same second would
+    // collide with the first and be dropped, so wait for the next second.
+    const latest = before.info.recentActions.at(-1)?.action.workflow.workflowId;
+    if (latest?.endsWith(`-${new Date().toISOString().slice(0, 19)}Z`)) await new Promise((r) => setTimeout(r, 1020 - (Date.now() % 1000)));
     await this.handle(id).trigger('ALLOW_ALL');
     // Temporal does not answer a trigger with the run it started; the schedule records it a moment later.
     const deadline = Date.now() + 5000;

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { createMiddleware } from 'hono/factory';
+import { handlerRoutePath } from '../auth/middleware.js';
 import { UnavailableError } from '../errors.js';
 
 /** Rejects with `onTimeout()` when `work` has not settled within `ms`. */
@@ -20,8 +21,15 @@ export async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: ()
  * retry interceptor backs off between attempts regardless of it, so an unreachable server took ~3.4 s
  * to fail; the race answers 503 on time whatever the client does.
  */
-export function temporalDeadline(client: Client, ms: number) {
-  return createMiddleware(async (_c, next) => {
+/**
+ * Routes that wait on purpose get more: a trigger polls the schedule (up to 5 s) for the run it
+ * started, since Temporal does not answer a trigger with it.
+ */
+const EXTRA_MS: Record<string, number> = { 'POST /api/jobs/:id/trigger': 5000 };
+
+export function temporalDeadline(client: Client, base: number) {
+  return createMiddleware(async (c, next) => {
+    const ms = base + (EXTRA_MS[`${c.req.method} ${handlerRoutePath(c)}`] ?? 0);
     await withTimeout(
       client.connection.withDeadline(Date.now() + ms, () => next()),
       ms,

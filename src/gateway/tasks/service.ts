@@ -99,6 +99,8 @@ export function preparedFromInput(input: TaskWorkflowInput, priority: PriorityNa
 export class TaskService {
   private readonly topics: Map<string, TopicDefinition>;
   private readonly view: ViewContext;
+  /** Told of each task this gateway starts (metrics count them). */
+  readonly createdListeners: ((task: Task) => void)[] = [];
 
   constructor(
     private readonly client: Client,
@@ -201,6 +203,7 @@ export class TaskService {
         createdAt: now,
         links: links(this.view, id, handle.firstExecutionRunId),
       };
+      for (const listener of this.createdListeners) listener(task);
       return { task, created: true };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -266,6 +269,8 @@ export class TaskService {
     const query = this.listQuery(q);
     const offset = q.offset ?? 0;
     const totalPromise = this.client.workflow.count(query);
+    // Awaited below; if the page read fails first, this rejection must not go unhandled.
+    totalPromise.catch(() => {});
     let token: Uint8Array | undefined = q.cursor ? decodeCursor(query, q.cursor) : undefined;
     let toSkip = q.cursor ? 0 : offset;
     const tasks: Task[] = [];
