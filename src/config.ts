@@ -62,6 +62,24 @@ export const configSchema = z.object({
   TRUST_PROXY: bool.default(false),
   CORS_ORIGINS: z.string().default(''),
 
+  ACME_DIRECTORY_URL: z.url().default('https://acme-staging-v02.api.letsencrypt.org/directory'),
+  ACME_EMAIL: z.email().optional(),
+  ACME_CA_BUNDLE: z.string().optional(),
+  RENEW_BEFORE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  CERT_CHECK_CRON: z.string().default('17 3 * * *'),
+  CERT_CHECK_JOB: bool.default(true),
+  DNS_HOOK_COMMAND: z.string().optional(),
+  DNS_HOOK_URL: z.url().optional(),
+  LOCAL_CA_CERT: z.string().optional(),
+  LOCAL_CA_KEY: z.string().optional(),
+  TEMPORARY_CERT_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(72),
+  CERT_NOTIFY_URLS: z.string().default(''),
+
   LIVE_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(300),
   WS_PING_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(1_048_576),

@@ -11,6 +11,7 @@ import { loadConfigOrExit, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { connectClient, connectWorkerConnection } from './temporal/connection.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
+import { CERT_CHECK_JOB_ID, ensureCertificateCheckJob } from './certificates/daily-check.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -95,6 +96,14 @@ async function main(): Promise<void> {
     if (added.length) log.info({ added }, 'registered search attributes');
   } catch (err) {
     log.warn({ err: String(err) }, 'could not check search attributes; register them as README says');
+  }
+  if (config.CERT_CHECK_JOB) {
+    try {
+      const r = await ensureCertificateCheckJob(tg.client, config);
+      if (r === 'created') log.info({ job: CERT_CHECK_JOB_ID, cron: config.CERT_CHECK_CRON }, 'created the daily certificate check job');
+    } catch (err) {
+      log.warn({ err: String(err) }, 'could not create the daily certificate check job');
+    }
   }
   log.info(
     {

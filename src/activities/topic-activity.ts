@@ -46,7 +46,7 @@ export function topicActivity(topic: TopicDefinition, deps: TopicActivityDeps) {
 
     const timer = setInterval(() => ctx.heartbeat({ attempt }), heartbeatEveryMs);
     try {
-      return await topic.handler(parsed.data, {
+      return await topic.handler!(parsed.data, {
         taskId: input.taskId,
         attempt,
         signal: ctx.cancellationSignal,

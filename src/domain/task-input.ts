@@ -19,6 +19,8 @@ export interface TaskWorkflowInput {
   /** Temporal priorityKey for the activity; schedule-started runs get their priority only this way. */
   priorityKey?: number;
   retry: TaskRetryPolicy;
+  /** A task type that is a workflow of its own (certificates); absent: taskWorkflow runs `activity`. */
+  workflowType?: string;
 }
 
 /** What every topic activity receives. */
@@ -39,3 +41,11 @@ export interface AttemptReport {
 
 export const ATTEMPT_SIGNAL = 'taskgate.attempt';
 export const TASK_WORKFLOW = 'taskWorkflow';
+export const CERTIFICATE_WORKFLOWS = {
+  renew: 'certificateRenewWorkflow',
+  check: 'certificateCheckWorkflow',
+  temporary: 'certificateTemporaryWorkflow',
+} as const;
+/** Every workflow type that is a task (what jobs may start and the live feed watches). */
+export const TASK_WORKFLOW_TYPES: readonly string[] = [TASK_WORKFLOW, ...Object.values(CERTIFICATE_WORKFLOWS)];
+export const workflowTypeOf = (input: TaskWorkflowInput): string => input.workflowType ?? TASK_WORKFLOW;

@@ -5,7 +5,13 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import path from 'node:path';
 import { topics as builtInTopics } from '../activities/topics/index.js';
+import { Http01Store } from '../certificates/challenges.js';
+import { CertificateStore } from '../certificates/store.js';
+import { CertificateService } from './certificates/service.js';
+import { acmeChallengeRoutes } from './routes/acme-challenge.js';
+import { certificateRoutes } from './routes/certificates.js';
 import type { TopicDefinition } from '../activities/topics/topic.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -168,11 +174,18 @@ export function createApp({ config, client, logger, topics = builtInTopics }: Ap
   app.route('/api/tasks', taskRoutes(tasks, newApp));
   app.route('/api/jobs', jobRoutes(jobs, newApp));
   app.route('/ws', wsRoutes(hub));
+  const data = path.resolve(config.TASKGATE_DATA_DIR);
+  const certificates = new CertificateService(
+    new CertificateStore(path.join(data, 'certificates'), path.join(data, 'certificates-backup')),
+    tasks,
+  );
+  app.route('/api/certificates', certificateRoutes(certificates, newApp));
+  app.route('/.well-known/acme-challenge', acmeChallengeRoutes(new Http01Store(path.join(data, 'acme-challenges'))));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Taskgate', version: '0.1.0', description: 'Background tasks and cron jobs on Temporal, over REST.' },
-    tags: [{ name: 'tasks' }, { name: 'jobs' }, { name: 'service' }],
+    tags: [{ name: 'tasks' }, { name: 'jobs' }, { name: 'certificates' }, { name: 'service' }],
     security: [{ bearer: [] }, { apiKey: [] }],
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

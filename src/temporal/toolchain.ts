@@ -28,7 +28,7 @@ export interface ToolchainOptions {
   log?: (line: string) => void;
 }
 
-function isExecutable(file: string): boolean {
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;
@@ -46,13 +46,13 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-function run(cmd: string, args: string[], cwd?: string): { ok: boolean; output: string } {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+export function run(cmd: string, args: string[], cwd?: string, env?: NodeJS.ProcessEnv): { ok: boolean; output: string } {
+  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
 }
 
 /** Installs into a scratch directory and renames it into place, so a killed install leaves nothing half-made. */
-function installAtomically(finalDir: string, install: (tmpDir: string) => void): void {
+export function installAtomically(finalDir: string, install: (tmpDir: string) => void): void {
   const tmpDir = `${finalDir}.tmp-${process.pid}-${Date.now()}`;
   rmSync(tmpDir, { recursive: true, force: true });
   mkdirSync(tmpDir, { recursive: true });

@@ -1,2 +1,3 @@
 // Every workflow the worker bundles. Workflow code is deterministic: no I/O, clocks or randomness.
 export { taskWorkflow, attemptSignal } from './task.js';
+export { certificateRenewWorkflow, certificateCheckWorkflow, certificateTemporaryWorkflow } from './certificates.js';

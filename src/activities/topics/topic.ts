@@ -27,7 +27,10 @@ export interface TopicDefinition<P extends z.ZodType = z.ZodType> {
   timeoutSeconds?: number;
   retry?: { initialIntervalSeconds?: number; backoffCoefficient?: number; maximumIntervalSeconds?: number };
   nonRetryableErrors?: string[];
-  handler(payload: z.infer<P>, ctx: TopicContext): Promise<unknown>;
+  /** The work, as one activity run by taskWorkflow. */
+  handler?(payload: z.infer<P>, ctx: TopicContext): Promise<unknown>;
+  /** Or: a workflow of its own (several activities, timers), started with the same task input. */
+  workflow?: string;
 }
 
 export function defineTopic<P extends z.ZodType>(topic: TopicDefinition<P>): TopicDefinition<P> {

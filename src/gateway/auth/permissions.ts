@@ -40,6 +40,12 @@ export const ROUTE_PERMISSIONS: readonly RoutePermission[] = [
   { method: 'POST', path: '/api/jobs/:id/resume', access: 'admin' },
   { method: 'POST', path: '/api/jobs/:id/backfill', access: 'admin' },
 
+  { method: 'GET', path: '/api/certificates', access: 'viewer' },
+  { method: 'GET', path: '/api/certificates/:name', access: 'viewer' },
+  { method: 'POST', path: '/api/certificates', access: 'operator' },
+  { method: 'POST', path: '/api/certificates/:name/renew', access: 'operator' },
+  { method: 'POST', path: '/api/certificates/:name/rollback', access: 'admin' },
+
   { method: 'GET', path: '/ws', access: 'viewer' },
 ];
 

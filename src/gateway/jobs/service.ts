@@ -27,7 +27,7 @@ import {
   type OverlapPolicy,
 } from '../../domain/schedule-spec.js';
 import { TaskPriorityKey, TaskTypeKey } from '../../domain/search-attributes.js';
-import { TASK_WORKFLOW, type TaskWorkflowInput } from '../../domain/task-input.js';
+import { TASK_WORKFLOW_TYPES, workflowTypeOf, type TaskWorkflowInput } from '../../domain/task-input.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { preparedFromInput, type TaskService } from '../tasks/service.js';
 import type { Task } from '../tasks/view.js';
@@ -124,7 +124,7 @@ export class JobService {
   private async describe(id: string): Promise<ScheduleDescription> {
     try {
       const d = await this.handle(id).describe();
-      if (d.action.type !== 'startWorkflow' || d.action.workflowType !== TASK_WORKFLOW) throw new NotFoundError('job', id);
+      if (d.action.type !== 'startWorkflow' || !TASK_WORKFLOW_TYPES.includes(d.action.workflowType)) throw new NotFoundError('job', id);
       return d;
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) throw new NotFoundError('job', id);
@@ -153,7 +153,7 @@ export class JobService {
     const prepared = preparedFromInput(input, priority);
     return {
       type: 'startWorkflow',
-      workflowType: TASK_WORKFLOW,
+      workflowType: workflowTypeOf(input),
       // Temporal appends the scheduled time, so each run is a task id of its own: <job id>-<time>.
       workflowId: jobId,
       taskQueue: this.config.TEMPORAL_TASK_QUEUE,
@@ -242,7 +242,7 @@ export class JobService {
     if (q.type) this.tasks.topic(q.type);
     const summaries: ScheduleSummary[] = [];
     for await (const s of this.client.schedule.list({ pageSize: 1000 })) {
-      if (s.action?.type === 'startWorkflow' && s.action.workflowType === TASK_WORKFLOW) summaries.push(s);
+      if (s.action?.type === 'startWorkflow' && TASK_WORKFLOW_TYPES.includes(s.action.workflowType)) summaries.push(s);
     }
     let matching = summaries.filter((s) => !q.type || s.typedSearchAttributes?.get(TaskTypeKey) === q.type);
     if (q.status === 'paused') matching = matching.filter((s) => s.state.paused);
@@ -340,7 +340,7 @@ export class JobService {
       if (fresh) {
         const task = await this.tasks.get(fresh);
         // A run of a schedule made outside Taskgate names its type once its workflow has indexed itself.
-        if (task.type !== TASK_WORKFLOW) return task;
+        if (!TASK_WORKFLOW_TYPES.includes(task.type)) return task;
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -7,7 +7,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../../logger.js';
-import { TASK_WORKFLOW } from '../../domain/task-input.js';
+import { TASK_WORKFLOW_TYPES } from '../../domain/task-input.js';
 import { toTask, type Task, type ViewContext } from '../tasks/view.js';
 
 export type TaskEventName = 'task.created' | 'task.updated' | 'task.completed';
@@ -93,7 +93,8 @@ export class TaskFeed {
     const sinceMs = this.cursor - this.overlapMs;
     const since = new Date(sinceMs).toISOString();
     const query =
-      `WorkflowType = '${TASK_WORKFLOW}' AND ` + `(StartTime >= '${since}' OR CloseTime >= '${since}' OR TaskUpdatedAt >= '${since}')`;
+      `WorkflowType IN (${TASK_WORKFLOW_TYPES.map((t) => `'${t}'`).join(', ')}) AND ` +
+      `(StartTime >= '${since}' OR CloseTime >= '${since}' OR TaskUpdatedAt >= '${since}')`;
     let nextPageToken: Uint8Array | undefined;
     const events: TaskEvent[] = [];
     for (let page = 0; page < MAX_PAGES; page++) {

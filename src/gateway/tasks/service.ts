@@ -11,7 +11,7 @@ import type { Config } from '../../config.js';
 import { parsePriority, PRIORITY_KEY, PRIORITY_NAMES, PRIORITY_VALUE, type PriorityName } from '../../domain/priority.js';
 import { SCHEDULED_BY_ID, TaskPriorityKey, TaskStatusKey, TaskTypeKey } from '../../domain/search-attributes.js';
 import { statusQuery, TASK_STATUSES, isFinished, type TaskStatus } from '../../domain/status.js';
-import { TASK_WORKFLOW, type TaskWorkflowInput } from '../../domain/task-input.js';
+import { TASK_WORKFLOW_TYPES, workflowTypeOf, type TaskWorkflowInput } from '../../domain/task-input.js';
 import { executionStatusName, failureMessage, fromPayloads, temporal } from '../../temporal/decode.js';
 import { ConflictError, NotFoundError, UnknownTaskTypeError, ValidationError } from '../errors.js';
 import { historyToLog, type LogLine } from './history-log.js';
@@ -125,7 +125,7 @@ export class TaskService {
     return [...this.topics.values()].map((t) => ({
       type: t.name,
       description: t.description,
-      kind: 'activity',
+      kind: t.workflow ? 'workflow' : 'activity',
       defaults: {
         maxAttempts: t.maxAttempts ?? this.config.TASK_RETRY_LIMIT,
         timeoutSeconds: t.timeoutSeconds ?? this.config.TASK_TIMEOUT,
@@ -164,12 +164,13 @@ export class TaskService {
         maximumIntervalSeconds: topic.retry?.maximumIntervalSeconds ?? 60,
         nonRetryableErrorTypes: ['InvalidPayload', ...(topic.nonRetryableErrors ?? [])],
       },
+      ...(topic.workflow ? { workflowType: topic.workflow } : {}),
     };
     return preparedFromInput(input, priority);
   }
 
   private async startRun(id: string, prepared: PreparedTask, reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE') {
-    return await this.client.workflow.start(TASK_WORKFLOW, {
+    return await this.client.workflow.start(workflowTypeOf(prepared.input), {
       taskQueue: this.config.TEMPORAL_TASK_QUEUE,
       workflowId: id,
       args: [prepared.input],
@@ -237,7 +238,8 @@ export class TaskService {
     const d = await this.describe(id);
     const info = d.raw.workflowExecutionInfo!;
     // A task workflow started outside the gateway indexes itself in its first workflow task.
-    if (!info.searchAttributes?.indexedFields?.TaskType && info.type?.name !== TASK_WORKFLOW) throw new NotFoundError('task', id);
+    if (!info.searchAttributes?.indexedFields?.TaskType && !TASK_WORKFLOW_TYPES.includes(info.type?.name ?? ''))
+      throw new NotFoundError('task', id);
     const status = executionStatusName(info.status);
     if (status === 'RUNNING') {
       return toTask(info, this.view, { pendingActivity: d.raw.pendingActivities?.[0] });
