@@ -4,16 +4,19 @@
  * worker killed in the middle of a renewal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERT_CHECK_JOB_ID, ensureCertificateCheckJob } from '../src/certificates/daily-check.js';
 import { CERTIFICATE_WORKFLOWS, type TaskWorkflowInput } from '../src/domain/task-input.js';
 import { freePort } from '../src/temporal/dev-server.js';
 import { startPebble, type Pebble } from './helpers/pebble.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { eventually, startStack, waitForStatus, type Stack } from './helpers/stack.js';
 
 const hookScript = path.resolve('test/fixtures/dns-hook.mjs');
@@ -21,6 +24,7 @@ let pebble: Pebble;
 let stack: Stack;
 let dataDir: string;
 let hookLog: string;
+let receiver: Receiver;
 
 beforeAll(async () => {
   const port = await freePort();
@@ -30,8 +34,11 @@ beforeAll(async () => {
     cacheDir: process.env.TASKGATE_CACHE_DIR || path.join(process.env.HOME ?? '/tmp', '.cache', 'taskgate'),
     httpPort: port,
   });
+  receiver = await startReceiver();
   stack = await startStack({
     config: {
+      CERT_NOTIFY_URLS: `${receiver.url}/certs`,
+      WEBHOOK_SECRET: 'notify-secret',
       PORT: String(port),
       TASKGATE_DATA_DIR: dataDir,
       ACME_DIRECTORY_URL: pebble.directoryUrl,
@@ -45,6 +52,7 @@ beforeAll(async () => {
   process.env.CHALLTESTSRV = pebble.challtestsrv;
 }, 180_000);
 afterAll(async () => {
+  await receiver?.close();
   await stack?.stop();
   await pebble?.stop();
 });
@@ -53,6 +61,10 @@ const request = (body: unknown) => stack.api('/api/certificates', { body });
 
 describe('HTTP-01 through the gateway', () => {
   it('obtains a certificate from Pebble, stores it and serves its facts', async () => {
+    const events: any[] = [];
+    const ws = new WebSocket(`${stack.url.replace('http', 'ws')}/ws?types=certificate.renew`);
+    ws.on('message', (d) => events.push(JSON.parse(String(d))));
+    await once(ws, 'open');
     const r = await request({ domains: ['shop.taskgate.test', 'www.shop.taskgate.test'] });
     expect(r.status).toBe(201);
     expect(r.body.type).toBe('certificate.renew');
@@ -76,6 +88,30 @@ describe('HTTP-01 through the gateway', () => {
     const logs = (await stack.api(`/api/tasks/${r.body.id}/logs`)).body.lines.map((l: any) => l.message).join('\n');
     expect(logs).toMatch(/acmeOrder/);
     expect(logs).toMatch(/certStoreIssued/);
+    // Distributed: a signed webhook to each target, and an event on the WebSocket.
+    const notice = receiver
+      .requests('/certs')
+      .map((q) => ({ ...q, json: JSON.parse(q.body) }))
+      .find((q) => q.json.version === cert.version);
+    expect(notice?.json).toMatchObject({
+      event: 'certificate.updated',
+      name: 'shop.taskgate.test',
+      temporary: false,
+      fingerprint: cert.fingerprint,
+    });
+    const [t, v1] = String(notice!.headers['x-taskgate-signature']).split(',');
+    expect(v1).toBe(
+      `v1=${createHmac('sha256', 'notify-secret')
+        .update(`${t!.slice(2)}.${notice!.body}`)
+        .digest('hex')}`,
+    );
+    const updated = await eventually(
+      async () => events.find((e) => e.type === 'certificate.updated' && e.task.id === r.body.id),
+      10_000,
+      50,
+    );
+    expect(updated.task.result).toMatchObject({ name: 'shop.taskgate.test', version: cert.version });
+    ws.terminate();
   });
 
   it('renews a stored certificate into a new version, and rolls back to the previous one', async () => {
@@ -198,6 +234,8 @@ describe('DNS-01 through the hook, and a worker killed mid-renewal', () => {
 
 describe('the daily check job', () => {
   it('is created once, idempotently, as an ordinary job of type certificate.check', async () => {
+    // One job per namespace: start from none (another test's worker may have made it).
+    await stack.api(`/api/jobs/${CERT_CHECK_JOB_ID}`, { method: 'DELETE' });
     const first = await ensureCertificateCheckJob(stack.worker!.client, stack.config);
     const second = await ensureCertificateCheckJob(stack.worker!.client, stack.config);
     expect([first, second]).toEqual(['created', 'exists']);

@@ -93,7 +93,7 @@ describe('JWT (HS256) and API keys', () => {
   it('walks every route with every role and with no credentials', async () => {
     const failures: string[] = [];
     for (const route of ROUTE_PERMISSIONS) {
-      const path = route.path.replace(':id', 'no-such-id').replace(':token', 'tok');
+      const path = route.path.replace(':id', 'no-such-id').replace(':token', 'tok').replace(':name', 'no-such.cert.test');
       const body = route.method === 'GET' || route.method === 'DELETE' ? undefined : {};
       const call = (headers: Record<string, string>) => stack.api(path, { method: route.method, body, headers });
       const anon = await call({});

@@ -99,6 +99,7 @@ describe('processes', () => {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: `metrics-${randomUUID()}`,
       WORKER_METRICS_PORT: String(port),
+      CERT_CHECK_JOB: 'false',
       LOG_LEVEL: 'info',
     });
     procs.push(w.proc);

@@ -109,6 +109,11 @@ describe('npm start', () => {
     const { child, base } = await start();
     const t = await (await fetch(`${base}/api/tasks/start-command-hello`)).json();
     expect(t).toMatchObject({ status: 'completed', result: { message: 'Hello, start!' } });
+    // The first start created the daily certificate check; the restart found it and made no second.
+    const job = await (await fetch(`${base}/api/jobs/certificate-check-daily`)).json();
+    expect(job).toMatchObject({ type: 'certificate.check', status: 'active' });
+    const jobs = await (await fetch(`${base}/api/jobs?type=certificate.check`)).json();
+    expect(jobs.total).toBe(1);
     // A supervisor signals the process it started, not the group.
     const family = [child.pid!, ...descendants(child.pid!)];
     const exited = new Promise((resolve) => child.once('exit', resolve));

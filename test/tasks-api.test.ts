@@ -319,7 +319,14 @@ describe('logs, stats, types', () => {
     expect(webhook.defaults).toEqual({ maxAttempts: 3, timeoutSeconds: 60 });
     expect(webhook.payloadSchema.properties.url.type).toBe('string');
     expect(webhook.payloadSchema.required).toContain('url');
-    expect(r.body.types.map((t: any) => t.type)).toEqual(['say_hello', 'webhook', 'email']);
+    expect(r.body.types.map((t: any) => `${t.type}:${t.kind}`)).toEqual([
+      'say_hello:activity',
+      'webhook:activity',
+      'email:activity',
+      'certificate.renew:workflow',
+      'certificate.check:workflow',
+      'certificate.temporary:workflow',
+    ]);
   });
 });
 

@@ -36,6 +36,6 @@ export function inspectCertificate(pem: string, now: Date = new Date()): Certifi
     daysRemaining: Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000),
     fingerprint: cert.fingerprint256,
     serialNumber: cert.serialNumber,
-    selfSigned: cert.checkIssued(cert),
+    selfSigned: cert.subject === cert.issuer && cert.verify(cert.publicKey),
   };
 }

@@ -3,6 +3,8 @@
  * the operator provides (LOCAL_CA_CERT, LOCAL_CA_KEY), so the gateway keeps serving TLS while ACME
  * is failing. Short-lived on purpose; the next successful renewal replaces them.
  */
+// @peculiar/x509 resolves its parsers through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
 import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 

@@ -14,6 +14,9 @@ import * as acme from 'acme-client';
 import type { Config } from '../../config.js';
 import { DnsHook, DnsHookMissing, Http01Store } from '../../certificates/challenges.js';
 
+// The CA no longer knows the account we remembered (a test CA restarted, an account deactivated).
+const ACCOUNT_GONE = /accountDoesNotExist|account (\S+ )?(does not exist|not found)|unable to find existing account/i;
+
 export type ChallengeType = 'http-01' | 'dns-01';
 export type KeyType = 'ec' | 'rsa';
 
@@ -32,7 +35,6 @@ export interface OrderState {
   status: string;
   challenges: PendingChallenge[];
 }
-
 
 /** Writes `data` to `file` only if nothing is there yet; returns what is there afterwards. */
 async function createOnce(file: string, data: string): Promise<string> {
@@ -53,6 +55,7 @@ async function createOnce(file: string, data: string): Promise<string> {
 function classify(err: unknown, step: string): never {
   const e = err as { message?: string; response?: { status?: number }; type?: string };
   const msg = `${step}: ${e?.message ?? String(err)}`;
+  if (ACCOUNT_GONE.test(msg)) throw ApplicationFailure.retryable(msg, 'AcmeAccountGone');
   if (/urn:ietf:params:acme:error:(rejectedIdentifier|unsupportedIdentifier|caa|malformed|unauthorized|invalidContact)/.test(msg))
     throw ApplicationFailure.nonRetryable(msg, 'AcmeRejected');
   throw ApplicationFailure.retryable(msg, 'AcmeUnavailable');
@@ -67,6 +70,11 @@ export function createAcmeActivities(config: Config) {
   const acmeDir = path.join(path.resolve(config.TASKGATE_DATA_DIR), 'acme');
   const http01 = new Http01Store(path.join(path.resolve(config.TASKGATE_DATA_DIR), 'acme-challenges'));
   const dnsHook = new DnsHook({ command: config.DNS_HOOK_COMMAND, url: config.DNS_HOOK_URL });
+  // Temporal retries each step with its own backoff and deadline: acme-client's internal retries
+  // (5 attempts, up to 75 s) would only hide a down CA inside one long attempt.
+  (acme.axios.defaults as { acmeSettings?: { retryMaxAttempts: number } }).acmeSettings!.retryMaxAttempts = 0;
+  acme.axios.defaults.timeout = 30_000;
+  installNetworkErrorReporting();
   if (config.ACME_CA_BUNDLE) {
     // A private ACME CA (Pebble in the tests, smallstep in some companies) signs its API with its own root.
     acme.axios.defaults.httpsAgent = new https.Agent({ ca: readFileSync(config.ACME_CA_BUNDLE) });
@@ -121,93 +129,114 @@ export function createAcmeActivities(config: Config) {
     return out;
   }
 
-  return withHeartbeats({
-    /** Opens the renewal's order, or picks up the one it already opened. */
-    async acmeOrder(input: { renewalId: string; domains: string[]; challenge: ChallengeType }): Promise<OrderState> {
-      if (input.challenge === 'dns-01' && !dnsHook.configured)
-        throw ApplicationFailure.nonRetryable(new DnsHookMissing().message, 'DnsHookMissing');
-      const c = await client();
-      try {
-        let order = await loadOrder(c, input.renewalId);
-        if (!order) {
-          order = await c.createOrder({ identifiers: input.domains.map((value) => ({ type: 'dns', value })) });
-          await createOnce(orderFile(input.renewalId), JSON.stringify({ orderUrl: order.url, domains: input.domains }));
+  const forgetAccountWhenGone = <T extends Record<string, (input: any) => Promise<unknown>>>(acts: T): T =>
+    Object.fromEntries(
+      Object.entries(acts).map(([name, fn]) => [
+        name,
+        async (input: unknown) => {
+          try {
+            return await fn(input);
+          } catch (err) {
+            // Next attempt registers again (same key) and gets a fresh account URL.
+            if (err instanceof ApplicationFailure && err.type === 'AcmeAccountGone') await rm(accountUrlFile, { force: true });
+            throw err;
+          }
+        },
+      ]),
+    ) as T;
+
+  return forgetAccountWhenGone(
+    withHeartbeats({
+      /** Opens the renewal's order, or picks up the one it already opened. */
+      async acmeOrder(input: { renewalId: string; domains: string[]; challenge: ChallengeType }): Promise<OrderState> {
+        if (input.challenge === 'dns-01' && !dnsHook.configured)
+          throw ApplicationFailure.nonRetryable(new DnsHookMissing().message, 'DnsHookMissing');
+        const c = await client();
+        try {
+          let order = await loadOrder(c, input.renewalId);
+          if (!order) {
+            order = await c.createOrder({ identifiers: input.domains.map((value) => ({ type: 'dns', value })) });
+            await createOnce(orderFile(input.renewalId), JSON.stringify({ orderUrl: order.url, domains: input.domains }));
+          }
+          if (order.status === 'invalid')
+            throw ApplicationFailure.nonRetryable(`order ${order.url} is invalid (a challenge failed)`, 'AcmeOrderInvalid');
+          const challenges = order.status === 'pending' ? await challengesOf(c, order, input.challenge) : [];
+          return { orderUrl: order.url, status: order.status, challenges };
+        } catch (err) {
+          if (err instanceof ApplicationFailure) throw err;
+          classify(err, 'order');
         }
-        if (order.status === 'invalid')
-          throw ApplicationFailure.nonRetryable(`order ${order.url} is invalid (a challenge failed)`, 'AcmeOrderInvalid');
-        const challenges = order.status === 'pending' ? await challengesOf(c, order, input.challenge) : [];
-        return { orderUrl: order.url, status: order.status, challenges };
-      } catch (err) {
-        if (err instanceof ApplicationFailure) throw err;
-        classify(err, 'order');
-      }
-    },
+      },
 
-    async acmePublish(input: { challenges: PendingChallenge[] }): Promise<void> {
-      for (const ch of input.challenges) {
-        if (ch.type === 'http-01') await http01.put(ch.token, ch.keyAuthorization);
-        else await dnsHook.run('set', { domain: ch.domain, name: ch.dns!.name, value: ch.dns!.value });
-      }
-    },
-
-    /** Tells the CA to validate, then waits for each challenge (heartbeating) to turn valid. */
-    async acmeValidate(input: { orderUrl: string; challenges: PendingChallenge[] }): Promise<void> {
-      const c = await client();
-      {
+      async acmePublish(input: { challenges: PendingChallenge[] }): Promise<void> {
         for (const ch of input.challenges) {
-          const challenge = { type: ch.type, url: ch.url, token: ch.token, status: 'pending' } as Parameters<
-            acme.Client['completeChallenge']
-          >[0];
-          try {
-            await c.completeChallenge(challenge);
-          } catch (err) {
-            // Already being processed after an earlier attempt: fine, wait for it below.
-            if (!/malformed|already|status/i.test(String((err as Error).message))) classify(err, `challenge ${ch.domain}`);
-          }
-          try {
-            await c.waitForValidStatus(challenge);
-          } catch (err) {
-            throw ApplicationFailure.nonRetryable(`${ch.type} for ${ch.domain} failed: ${(err as Error).message}`, 'AcmeChallengeInvalid');
+          if (ch.type === 'http-01') await http01.put(ch.token, ch.keyAuthorization);
+          else await dnsHook.run('set', { domain: ch.domain, name: ch.dns!.name, value: ch.dns!.value });
+        }
+      },
+
+      /** Tells the CA to validate, then waits for each challenge (heartbeating) to turn valid. */
+      async acmeValidate(input: { orderUrl: string; challenges: PendingChallenge[] }): Promise<void> {
+        const c = await client();
+        {
+          for (const ch of input.challenges) {
+            const challenge = { type: ch.type, url: ch.url, token: ch.token, status: 'pending' } as Parameters<
+              acme.Client['completeChallenge']
+            >[0];
+            try {
+              await c.completeChallenge(challenge);
+            } catch (err) {
+              // Already being processed after an earlier attempt: fine, wait for it below.
+              if (!/malformed|already|status/i.test(String((err as Error).message))) classify(err, `challenge ${ch.domain}`);
+            }
+            try {
+              await c.waitForValidStatus(challenge);
+            } catch (err) {
+              throw ApplicationFailure.nonRetryable(
+                `${ch.type} for ${ch.domain} failed: ${(err as Error).message}`,
+                'AcmeChallengeInvalid',
+              );
+            }
           }
         }
-      }
-    },
+      },
 
-    async acmeFinalize(input: { renewalId: string; orderUrl: string; domains: string[]; keyType: KeyType }): Promise<void> {
-      const c = await client();
-      const keyPem = await createOnce(
-        path.join(acmeDir, 'keys', `${input.renewalId}.pem`),
-        (input.keyType === 'rsa' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey()).toString(),
-      );
-      try {
-        let order = await c.getOrder({ url: input.orderUrl } as acme.Order);
-        if (order.status === 'ready') {
-          const [, csr] = await acme.crypto.createCsr({ commonName: input.domains[0], altNames: input.domains }, keyPem);
-          order = await c.finalizeOrder(order, csr);
+      async acmeFinalize(input: { renewalId: string; orderUrl: string; domains: string[]; keyType: KeyType }): Promise<void> {
+        const c = await client();
+        const keyPem = await createOnce(
+          path.join(acmeDir, 'keys', `${input.renewalId}.pem`),
+          (input.keyType === 'rsa' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey()).toString(),
+        );
+        try {
+          let order = await c.getOrder({ url: input.orderUrl } as acme.Order);
+          if (order.status === 'ready') {
+            const [, csr] = await acme.crypto.createCsr({ commonName: input.domains[0], altNames: input.domains }, keyPem);
+            order = await c.finalizeOrder(order, csr);
+          }
+          if (order.status !== 'valid') order = await c.waitForValidStatus(order);
+        } catch (err) {
+          if (err instanceof ApplicationFailure) throw err;
+          classify(err, 'finalize');
         }
-        if (order.status !== 'valid') order = await c.waitForValidStatus(order);
-      } catch (err) {
-        if (err instanceof ApplicationFailure) throw err;
-        classify(err, 'finalize');
-      }
-    },
+      },
 
-    async acmeDownload(input: { orderUrl: string }): Promise<string> {
-      const c = await client();
-      try {
-        return await c.getCertificate(await c.getOrder({ url: input.orderUrl } as acme.Order));
-      } catch (err) {
-        classify(err, 'download');
-      }
-    },
+      async acmeDownload(input: { orderUrl: string }): Promise<string> {
+        const c = await client();
+        try {
+          return await c.getCertificate(await c.getOrder({ url: input.orderUrl } as acme.Order));
+        } catch (err) {
+          classify(err, 'download');
+        }
+      },
 
-    async acmeCleanup(input: { challenges: PendingChallenge[] }): Promise<void> {
-      for (const ch of input.challenges) {
-        if (ch.type === 'http-01') await http01.remove(ch.token);
-        else if (dnsHook.configured) await dnsHook.run('clear', { domain: ch.domain, name: ch.dns!.name, value: ch.dns!.value });
-      }
-    },
-  });
+      async acmeCleanup(input: { challenges: PendingChallenge[] }): Promise<void> {
+        for (const ch of input.challenges) {
+          if (ch.type === 'http-01') await http01.remove(ch.token);
+          else if (dnsHook.configured) await dnsHook.run('clear', { domain: ch.domain, name: ch.dns!.name, value: ch.dns!.value });
+        }
+      },
+    }),
+  );
 }
 
 /**
@@ -229,4 +258,26 @@ function withHeartbeats<T extends Record<string, (input: any) => Promise<unknown
       },
     ]),
   ) as T;
+}
+
+let networkErrorsReported = false;
+/**
+ * acme-client's response interceptor turns a connection error (no response: CA down, DNS, TLS) into
+ * "Cannot read properties of undefined". This one runs first and rejects with what happened instead.
+ */
+function installNetworkErrorReporting(): void {
+  if (networkErrorsReported) return;
+  networkErrorsReported = true;
+  const handlers = (acme.axios.interceptors.response as unknown as { handlers?: unknown[] }).handlers;
+  handlers?.unshift({
+    fulfilled: null,
+    rejected: (error: { response?: unknown; code?: string; message?: string; config?: { url?: string } }) => {
+      if (error?.response) return Promise.reject(error);
+      return Promise.reject(
+        new Error(`cannot reach the ACME server (${error?.config?.url ?? 'unknown URL'}): ${error?.code ?? error?.message}`),
+      );
+    },
+    synchronous: false,
+    runWhen: null,
+  });
 }

@@ -7,10 +7,11 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../../logger.js';
+import { RENEW_TYPE, TEMPORARY_TYPE } from '../../domain/certificates.js';
 import { TASK_WORKFLOW_TYPES } from '../../domain/task-input.js';
 import { toTask, type Task, type ViewContext } from '../tasks/view.js';
 
-export type TaskEventName = 'task.created' | 'task.updated' | 'task.completed';
+export type TaskEventName = 'task.created' | 'task.updated' | 'task.completed' | 'certificate.updated';
 export interface TaskEvent {
   type: TaskEventName;
   task: Task;
@@ -19,6 +20,7 @@ export interface TaskEvent {
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+const CERTIFICATE_TYPES = new Set([RENEW_TYPE, TEMPORARY_TYPE]);
 const MAX_TRACKED = 200_000;
 const MAX_PAGES = 20;
 
@@ -117,7 +119,12 @@ export class TaskFeed {
           }),
         );
       }
-      for (const e of events) this.emit(e);
+      for (const e of events) {
+        this.emit(e);
+        // A certificate task that stored a certificate: tell the edge a new one is in place.
+        if (e.type === 'task.completed' && e.task.status === 'completed' && CERTIFICATE_TYPES.has(e.task.type))
+          this.emit({ type: 'certificate.updated', task: e.task, at: e.at });
+      }
     }
     this.cursor = pollStart;
     this.prune(pollStart);
