@@ -11,6 +11,7 @@ import { createApp, type GatewayApp } from './app.js';
 import { InsecureBindError } from './auth/middleware.js';
 
 const IDLE_BEFORE_CLOSE_MS = 250;
+const QUIET_BEFORE_CLOSE_MS = 150;
 
 export interface RunningGateway {
   port: number;
@@ -33,7 +34,9 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   // Which connections have been used and are between requests: shutdown closes exactly those.
   type Tracked = Socket & { served?: boolean; inFlight: number; idleSince: number };
   const sockets = new Set<Tracked>();
+  let lastConnectionAt = 0;
   http.on('connection', (socket: Tracked) => {
+    lastConnectionAt = Date.now();
     socket.inFlight = 0;
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -61,7 +64,11 @@ export async function startGateway(config: Config, logger: Logger = createLogger
         // SHUTDOWN_DELAY_MS: connections the kernel already queued get accepted and answered instead
         // of reset, and a load balancer has a moment to notice /ready.
         gateway.drain();
+        const drainStart = Date.now();
         await new Promise((r) => setTimeout(r, config.SHUTDOWN_DELAY_MS));
+        // Then until connections stop arriving (a busy process accepts its backlog late), within bounds.
+        while (Date.now() - lastConnectionAt < QUIET_BEFORE_CLOSE_MS && Date.now() - drainStart < config.SHUTDOWN_GRACE_MS / 2)
+          await new Promise((r) => setTimeout(r, 20));
         // Stop accepting. Not http.close(): it also closes "idle" connections at once, and a connection
         // accepted a moment ago whose request bytes are not read yet counts as idle: it would be reset.
         const drained = new Promise<void>((resolve) => net.Server.prototype.close.call(http, () => resolve()));
