@@ -1,0 +1,20 @@
+/** Runs a parser and an aggregate over text in memory (tests, and each chunk a reader hands over). */
+import { LogAggregate } from './aggregate.js';
+import type { LineParser } from './formats.js';
+
+export function aggregateLines(text: string, parse: LineParser, baseOffset = 0, into = new LogAggregate()): LogAggregate {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    let line = text.slice(start, end);
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line.length) {
+      const r = parse(line);
+      if (r) into.add(r, line);
+      else into.addMalformed(baseOffset + start, line);
+    }
+    start = end + 1;
+  }
+  return into;
+}
