@@ -80,6 +80,9 @@ export const configSchema = z.object({
     .default(72),
   CERT_NOTIFY_URLS: z.string().default(''),
 
+  LOGS_ALLOWED_ROOTS: z.string().default('/var/log'),
+  LOGS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+
   LIVE_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(300),
   WS_PING_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(1_048_576),

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
+import { createLogActivities } from './activities/logs.js';
+import { logsQueue } from './domain/task-input.js';
 import { signallingReporter } from './activities/attempt-reporter.js';
 import { loadConfigOrExit, type Config } from './config.js';
 import { createLogger } from './logger.js';
@@ -69,19 +71,36 @@ export async function createTaskgateWorker(config: Config, overrides: Partial<Wo
     defaultHeartbeatThrottleInterval: '1s',
     ...overrides,
   });
+  // Log ranges are CPU-bound on this process's one JS thread: they go to a queue of their own, taken
+  // LOGS_WORKER_CONCURRENCY at a time, so a second worker process gets its share instead of this one
+  // accepting every range at once.
+  const { logsProcessRange } = createLogActivities(config);
+  const cpuWorker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: logsQueue(config.TEMPORAL_TASK_QUEUE),
+    activities: { logsProcessRange },
+    maxConcurrentActivityTaskExecutions: config.LOGS_WORKER_CONCURRENCY,
+    shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '1s',
+  });
   let running: Promise<void> | undefined;
   return {
     worker,
     client,
     run() {
-      running ??= worker.run().finally(async () => {
-        await connection.close();
-        await client.connection.close();
-      });
+      running ??= Promise.all([worker.run(), cpuWorker.run()])
+        .then(() => undefined)
+        .finally(async () => {
+          await connection.close();
+          await client.connection.close();
+        });
       return running;
     },
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
+      if (cpuWorker.getState() === 'RUNNING') cpuWorker.shutdown();
       await running;
     },
   };

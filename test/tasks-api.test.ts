@@ -326,6 +326,7 @@ describe('logs, stats, types', () => {
       'certificate.renew:workflow',
       'certificate.check:workflow',
       'certificate.temporary:workflow',
+      'logs.process:workflow',
     ]);
   });
 });

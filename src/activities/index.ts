@@ -1,4 +1,5 @@
 import { createCertificateActivities } from './certificates/index.js';
+import { createLogActivities } from './logs.js';
 import { topics } from './topics/index.js';
 import { topicActivity, type TopicActivityDeps } from './topic-activity.js';
 
@@ -7,5 +8,6 @@ export function createActivities(deps: TopicActivityDeps): Record<string, (...ar
   return {
     ...Object.fromEntries(topics.filter((t) => t.handler).map((topic) => [topic.name, topicActivity(topic, deps)])),
     ...createCertificateActivities(deps.config),
+    ...createLogActivities(deps.config),
   };
 }

@@ -46,6 +46,10 @@ export const CERTIFICATE_WORKFLOWS = {
   check: 'certificateCheckWorkflow',
   temporary: 'certificateTemporaryWorkflow',
 } as const;
+export const LOGS_WORKFLOW = 'logsProcessWorkflow';
 /** Every workflow type that is a task (what jobs may start and the live feed watches). */
-export const TASK_WORKFLOW_TYPES: readonly string[] = [TASK_WORKFLOW, ...Object.values(CERTIFICATE_WORKFLOWS)];
+export const TASK_WORKFLOW_TYPES: readonly string[] = [TASK_WORKFLOW, ...Object.values(CERTIFICATE_WORKFLOWS), LOGS_WORKFLOW];
 export const workflowTypeOf = (input: TaskWorkflowInput): string => input.workflowType ?? TASK_WORKFLOW;
+
+/** The task queue of CPU-bound log-range activities, beside the main one. */
+export const logsQueue = (taskQueue: string): string => `${taskQueue}-logs`;

@@ -12,6 +12,7 @@ import { CertificateStore } from '../certificates/store.js';
 import { CertificateService } from './certificates/service.js';
 import { acmeChallengeRoutes } from './routes/acme-challenge.js';
 import { certificateRoutes } from './routes/certificates.js';
+import { reportRoutes } from './routes/reports.js';
 import type { TopicDefinition } from '../activities/topics/topic.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -180,6 +181,7 @@ export function createApp({ config, client, logger, topics = builtInTopics }: Ap
     tasks,
   );
   app.route('/api/certificates', certificateRoutes(certificates, newApp));
+  app.route('/api/reports', reportRoutes(path.join(data, 'reports')));
   app.route('/.well-known/acme-challenge', acmeChallengeRoutes(new Http01Store(path.join(data, 'acme-challenges'))));
 
   app.doc31('/openapi.json', {

@@ -182,6 +182,55 @@ export class LogAggregate {
     return this;
   }
 
+  /** A JSON form for partial results on disk (fanned-out ranges, checkpoints). */
+  toJSON(): SerializedAggregate {
+    return {
+      v: 1,
+      requests: this.requests,
+      bytes: this.bytes,
+      firstTs: Number.isFinite(this.firstTs) ? this.firstTs : null,
+      lastTs: Number.isFinite(this.lastTs) ? this.lastTs : null,
+      malformed: this.malformed,
+      malformedExamples: this.malformedExamples,
+      perMinute: [...this.perMinute.entries()].map(([k, [n, b]]) => [k, n, b]),
+      statusCodes: [...this.statusCodes.entries()],
+      paths: [...this.paths.entries()],
+      ips: [...this.ips.entries()],
+      referrers: [...this.referrers.entries()],
+      agents: [...this.agents.entries()],
+      truncated: this.truncated,
+      latency: Buffer.from(this.latency.toProto()).toString('base64'),
+      visitors: this.visitors.toBase64(),
+      events: [...this.events.entries()],
+      bursts: [...this.bursts.entries()].map(([k, b]) => [
+        k,
+        { total: b.total, best: b.best, bestAt: b.bestAt, head: b.head, tail: b.tail },
+      ]),
+    };
+  }
+
+  static fromJSON(j: SerializedAggregate): LogAggregate {
+    const a = new LogAggregate();
+    a.requests = j.requests;
+    a.bytes = j.bytes;
+    a.firstTs = j.firstTs ?? Infinity;
+    a.lastTs = j.lastTs ?? -Infinity;
+    a.malformed = j.malformed;
+    a.malformedExamples = j.malformedExamples;
+    a.perMinute = new Map(j.perMinute.map(([k, n, b]) => [k, [n, b]]));
+    a.statusCodes = new Map(j.statusCodes);
+    a.paths = new Map(j.paths);
+    a.ips = new Map(j.ips);
+    a.referrers = new Map(j.referrers);
+    a.agents = new Map(j.agents);
+    a.truncated = j.truncated;
+    a.latency = DDSketch.fromProto(Buffer.from(j.latency, 'base64'));
+    a.visitors = HyperLogLog.fromBase64(j.visitors);
+    a.events = new Map(j.events);
+    a.bursts = new Map(j.bursts.map(([k, b]) => [k, Object.assign(new BurstState(), b)]));
+    return a;
+  }
+
   report(top = 20): LogReport {
     const topOf = (m: Map<string, number>) =>
       [...m.entries()]
@@ -285,4 +334,25 @@ export interface LogReport {
   malformed: { count: number; examples: { offset: number; line: string }[] };
   securityEvents: SecurityEvent[];
   truncated: boolean;
+}
+
+export interface SerializedAggregate {
+  v: 1;
+  requests: number;
+  bytes: number;
+  firstTs: number | null;
+  lastTs: number | null;
+  malformed: number;
+  malformedExamples: { offset: number; line: string }[];
+  perMinute: [number, number, number][];
+  statusCodes: [number, number][];
+  paths: [string, number][];
+  ips: [string, number][];
+  referrers: [string, number][];
+  agents: [string, number][];
+  truncated: boolean;
+  latency: string;
+  visitors: string;
+  events: [string, EventState][];
+  bursts: [string, { total: number; best: number; bestAt: number; head: [number, number][]; tail: [number, number][] }][];
 }

@@ -1,8 +1,10 @@
 /** Runs a parser and an aggregate over text in memory (tests, and each chunk a reader hands over). */
 import { LogAggregate } from './aggregate.js';
-import type { LineParser } from './formats.js';
+import type { LogRecord } from './formats.js';
 
-export function aggregateLines(text: string, parse: LineParser, baseOffset = 0, into = new LogAggregate()): LogAggregate {
+export type FilteringParser = (line: string) => LogRecord | undefined | null;
+
+export function aggregateLines(text: string, parse: FilteringParser, baseOffset = 0, into = new LogAggregate()): LogAggregate {
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
@@ -12,7 +14,8 @@ export function aggregateLines(text: string, parse: LineParser, baseOffset = 0, 
     if (line.length) {
       const r = parse(line);
       if (r) into.add(r, line);
-      else into.addMalformed(baseOffset + start, line);
+      else if (r === undefined) into.addMalformed(baseOffset + start, line);
+      // null: a well-formed line the caller filtered out (outside the time range)
     }
     start = end + 1;
   }

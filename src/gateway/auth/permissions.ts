@@ -46,6 +46,9 @@ export const ROUTE_PERMISSIONS: readonly RoutePermission[] = [
   { method: 'POST', path: '/api/certificates/:name/renew', access: 'operator' },
   { method: 'POST', path: '/api/certificates/:name/rollback', access: 'admin' },
 
+  { method: 'GET', path: '/api/reports', access: 'viewer' },
+  { method: 'GET', path: '/api/reports/:id', access: 'viewer' },
+
   { method: 'GET', path: '/ws', access: 'viewer' },
 ];
 
