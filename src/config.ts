@@ -82,6 +82,7 @@ export const configSchema = z.object({
 
   LOGS_ALLOWED_ROOTS: z.string().default('/var/log'),
   LOGS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  LOGS_CHECKPOINT_SECONDS: z.coerce.number().min(0.05).max(3600).default(5),
 
   LIVE_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(300),
   WS_PING_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),

@@ -4,12 +4,14 @@
  * rotated .gz files; URLs; a range resumed from its checkpoint after its activity died; incremental
  * runs that follow rotation by inode.
  */
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Client, Connection } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogActivities } from '../src/activities/logs.js';
@@ -18,7 +20,8 @@ import { LogAggregate } from '../src/logs/aggregate.js';
 import { parserFor } from '../src/logs/formats.js';
 import { aggregateLines } from '../src/logs/process-text.js';
 import { planRanges, resolveSources } from '../src/logs/sources.js';
-import { startStack, waitForStatus, type Stack } from './helpers/stack.js';
+import { LOGS_WORKFLOW, type TaskWorkflowInput } from '../src/domain/task-input.js';
+import { eventually, startStack, waitForStatus, type Stack } from './helpers/stack.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'taskgate-logs-'));
 const inDir = path.join(dataDir, 'in');
@@ -128,6 +131,76 @@ describe('logs.process over HTTP', () => {
     expect((await run({ source, incrementalKey: key })).result.requests).toBe(25);
     expect((await run({ source, incrementalKey: key })).result.requests).toBe(0);
   });
+});
+
+describe('a worker killed mid-file', () => {
+  it('is replaced by another that resumes the range from its checkpoint, counting nothing twice', async () => {
+    const file = path.join(inDir, 'large.log');
+    const g = spawnSync(process.execPath, ['--import', 'tsx', 'bench/logs/generate.ts', file, '600000'], { encoding: 'utf8' });
+    if (g.status !== 0) throw new Error(g.stderr);
+    const queue = `logs-kill-${Date.now()}`;
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+      TEMPORAL_TASK_QUEUE: queue,
+      TASKGATE_DATA_DIR: dataDir,
+      LOGS_ALLOWED_ROOTS: inDir,
+      LOGS_CHECKPOINT_SECONDS: '0.2',
+      CERT_CHECK_JOB: 'false',
+      LOG_LEVEL: 'warn',
+    };
+    const startWorker = () => spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { env, stdio: 'ignore' });
+    const client = new Client({ connection: await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS }) });
+    const a = startWorker();
+    let b: ChildProcess | undefined;
+    try {
+      const input: TaskWorkflowInput = {
+        type: 'logs.process',
+        activity: 'logs.process',
+        workflowType: LOGS_WORKFLOW,
+        payload: { source: file, format: 'combined', chunkMB: 1024, parallelism: 1 },
+        timeoutSeconds: 600,
+        heartbeatTimeoutSeconds: 2,
+        retry: { maxAttempts: 1, initialIntervalSeconds: 1, backoffCoefficient: 2, maximumIntervalSeconds: 10, nonRetryableErrorTypes: [] },
+      };
+      const handle = await client.workflow.start(LOGS_WORKFLOW, { taskQueue: queue, workflowId: `logs-kill-${Date.now()}`, args: [input] });
+      const checkpoints = path.join(dataDir, 'logs-work', handle.workflowId, 'checkpoints');
+      // Kill the worker once it has saved a checkpoint part-way through the file.
+      await eventually(
+        async () => (existsSync(checkpoints) && readdirSync(checkpoints).some((f) => f.endsWith('.json')) ? true : undefined),
+        60_000,
+        20,
+      );
+      a.kill('SIGKILL');
+      await once(a, 'exit');
+      b = startWorker();
+      const result = await handle.result();
+      expect(result.requests).toBe(600_000);
+      const history = await handle.fetchHistory();
+      const events = history.events ?? [];
+      const rangeScheduled = new Set(
+        events
+          .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'logsProcessRange')
+          .map((e) => String(e.eventId)),
+      );
+      const completed = events.find(
+        (e) =>
+          e.activityTaskCompletedEventAttributes && rangeScheduled.has(String(e.activityTaskCompletedEventAttributes.scheduledEventId)),
+      );
+      const range = JSON.parse(Buffer.from(completed!.activityTaskCompletedEventAttributes!.result!.payloads![0]!.data!).toString());
+      const started = events.find(
+        (e) => e.activityTaskStartedEventAttributes && rangeScheduled.has(String(e.activityTaskStartedEventAttributes.scheduledEventId)),
+      );
+      expect(started?.activityTaskStartedEventAttributes?.attempt).toBeGreaterThan(1);
+      expect(range.resumedFrom).toBeGreaterThan(0);
+      const doc = JSON.parse(readFileSync(path.join(dataDir, 'reports', `${result.reportId}.json`), 'utf8'));
+      expect(doc.report).toEqual(singlePass(readFileSync(file, 'utf8')));
+    } finally {
+      a.kill('SIGKILL');
+      b?.kill('SIGTERM');
+      await client.connection.close();
+    }
+  }, 180_000);
 });
 
 describe('a range resumed from its checkpoint', () => {

@@ -44,7 +44,7 @@ export function logsDirs(config: Config) {
 
 export function createLogActivities(config: Config, opts: { checkpointEveryMs?: number } = {}) {
   const dirs = logsDirs(config);
-  const checkpointEveryMs = opts.checkpointEveryMs ?? 5000;
+  const checkpointEveryMs = opts.checkpointEveryMs ?? config.LOGS_CHECKPOINT_SECONDS * 1000;
   // Operators may only point tasks at logs, not at any file the worker can read.
   const roots = [
     ...config.LOGS_ALLOWED_ROOTS.split(',')
