@@ -4,11 +4,12 @@
  * retry on another worker resumes where the dead one stopped and counts nothing twice), merge
  * (partials -> the stored report), and commit the incremental cursor.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../config.js';
+import { dataPaths } from '../data-paths.js';
+import { readJsonFile, writeFileAtomic } from '../files.js';
 import { LogAggregate, type SerializedAggregate } from '../logs/aggregate.js';
 import { LogFormatError, parserFor } from '../logs/formats.js';
 import { aggregateLines } from '../logs/process-text.js';
@@ -25,32 +26,18 @@ interface Cursor {
   files: Record<string, { inode: number; offset: number }>;
 }
 
-async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${randomUUID()}.tmp`;
-  await writeFile(tmp, JSON.stringify(value));
-  await rename(tmp, file);
-}
-const readJson = async <T>(file: string): Promise<T | undefined> =>
-  readFile(file, 'utf8').then(
-    (t) => JSON.parse(t) as T,
-    () => undefined,
-  );
-
-export function logsDirs(config: Config) {
-  const data = path.resolve(config.TASKGATE_DATA_DIR);
-  return { work: path.join(data, 'logs-work'), reports: path.join(data, 'reports'), cursors: path.join(data, 'logs-cursors') };
-}
+const writeJsonAtomic = (file: string, value: unknown) => writeFileAtomic(file, JSON.stringify(value));
 
 export function createLogActivities(config: Config, opts: { checkpointEveryMs?: number } = {}) {
-  const dirs = logsDirs(config);
+  const paths = dataPaths(config);
+  const dirs = { work: paths.logsWork, reports: paths.reports, cursors: paths.logsCursors };
   const checkpointEveryMs = opts.checkpointEveryMs ?? config.LOGS_CHECKPOINT_SECONDS * 1000;
   // Operators may only point tasks at logs, not at any file the worker can read.
   const roots = [
     ...config.LOGS_ALLOWED_ROOTS.split(',')
       .map((r) => r.trim())
       .filter(Boolean),
-    path.resolve(config.TASKGATE_DATA_DIR),
+    paths.root,
   ].map((r) => path.resolve(r));
   const fail = (err: unknown): never => {
     if (err instanceof LogSourceError || err instanceof LogFormatError) throw ApplicationFailure.nonRetryable(err.message, err.name);
@@ -69,7 +56,7 @@ export function createLogActivities(config: Config, opts: { checkpointEveryMs?: 
         const startAt = new Map<string, number>();
         const next: Cursor = { files: {} };
         if (input.cursorKey) {
-          const cursor = (await readJson<Cursor>(path.join(dirs.cursors, `${input.cursorKey}.json`))) ?? { files: {} };
+          const cursor = (await readJsonFile<Cursor>(path.join(dirs.cursors, `${input.cursorKey}.json`))) ?? { files: {} };
           const byInode = new Map(Object.values(cursor.files).map((f) => [f.inode, f.offset]));
           for (const s of sources) {
             if (s.kind !== 'file' || s.gz) continue;
@@ -100,7 +87,7 @@ export function createLogActivities(config: Config, opts: { checkpointEveryMs?: 
       )
         return { part, lines: -1 };
       const checkpointFile = path.join(dirs.work, input.reportId, 'checkpoints', `${range.rangeId}.json`);
-      const saved = await readJson<{ offset: number; state: SerializedAggregate }>(checkpointFile);
+      const saved = await readJsonFile<{ offset: number; state: SerializedAggregate }>(checkpointFile);
       const agg = saved ? LogAggregate.fromJSON(saved.state) : new LogAggregate();
       const base = parserFor(input.format);
       const from = input.from ? Date.parse(input.from) : -Infinity;

@@ -5,9 +5,10 @@
  * (`<cmd> set|clear <domain> <record name> <value>`) or a URL (POST {action, domain, name, value}).
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { writeFileAtomic } from '../files.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
 
@@ -15,10 +16,7 @@ export class Http01Store {
   constructor(readonly dir: string) {}
   async put(token: string, keyAuthorization: string): Promise<void> {
     if (!TOKEN.test(token)) throw new Error(`invalid ACME token '${token}'`);
-    await mkdir(this.dir, { recursive: true });
-    const tmp = path.join(this.dir, `.${token}.${process.pid}.tmp`);
-    await writeFile(tmp, keyAuthorization);
-    await rename(tmp, path.join(this.dir, token));
+    await writeFileAtomic(path.join(this.dir, token), keyAuthorization);
   }
   async get(token: string): Promise<string | undefined> {
     if (!TOKEN.test(token)) return undefined;

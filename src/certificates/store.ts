@@ -10,6 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { dataPaths } from '../data-paths.js';
+import type { Config } from '../config.js';
+import { writeFileAtomic } from '../files.js';
 import { inspectCertificate, type CertificateFacts } from './inspect.js';
 
 export type CertificateSource = 'acme' | 'self-signed' | 'local-ca' | 'imported';
@@ -50,12 +53,6 @@ export class CertificateNotFound extends Error {
 
 const SAFE = /^[a-z0-9*][a-z0-9.*_-]{0,252}$/i;
 
-async function writeAtomic(file: string, data: string, mode = 0o644): Promise<void> {
-  const tmp = `${file}.${randomUUID()}.tmp`;
-  await writeFile(tmp, data, { mode });
-  await rename(tmp, file);
-}
-
 async function exists(p: string): Promise<boolean> {
   return stat(p).then(
     () => true,
@@ -68,6 +65,12 @@ export class CertificateStore {
     readonly root: string,
     readonly backupRoot: string,
   ) {}
+
+  /** The store under the data directory, as workers and gateways both see it. */
+  static forConfig(config: Config): CertificateStore {
+    const p = dataPaths(config);
+    return new CertificateStore(p.certificates, p.certificatesBackup);
+  }
 
   private dir(name: string): string {
     if (!SAFE.test(name) || name.includes('..')) throw new Error(`invalid certificate name '${name}'`);
@@ -155,7 +158,7 @@ export class CertificateStore {
   }
 
   async setCurrent(name: string, version: string): Promise<void> {
-    await writeAtomic(path.join(this.dir(name), 'current.json'), JSON.stringify({ version }));
+    await writeFileAtomic(path.join(this.dir(name), 'current.json'), JSON.stringify({ version }));
   }
 
   /** Makes the version stored before the current one current again; returns it. */

@@ -5,7 +5,6 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import path from 'node:path';
 import { topics as builtInTopics } from '../activities/topics/index.js';
 import { Http01Store } from '../certificates/challenges.js';
 import { CertificateStore } from '../certificates/store.js';
@@ -15,6 +14,7 @@ import { certificateRoutes } from './routes/certificates.js';
 import { reportRoutes } from './routes/reports.js';
 import type { TopicDefinition } from '../activities/topics/topic.js';
 import type { Config } from '../config.js';
+import { dataPaths } from '../data-paths.js';
 import type { Logger } from '../logger.js';
 import type { AppEnv } from './env.js';
 import { Auth, authenticate, authorize } from './auth/middleware.js';
@@ -175,14 +175,11 @@ export function createApp({ config, client, logger, topics = builtInTopics }: Ap
   app.route('/api/tasks', taskRoutes(tasks, newApp));
   app.route('/api/jobs', jobRoutes(jobs, newApp));
   app.route('/ws', wsRoutes(hub));
-  const data = path.resolve(config.TASKGATE_DATA_DIR);
-  const certificates = new CertificateService(
-    new CertificateStore(path.join(data, 'certificates'), path.join(data, 'certificates-backup')),
-    tasks,
-  );
+  const data = dataPaths(config);
+  const certificates = new CertificateService(CertificateStore.forConfig(config), tasks);
   app.route('/api/certificates', certificateRoutes(certificates, newApp));
-  app.route('/api/reports', reportRoutes(path.join(data, 'reports')));
-  app.route('/.well-known/acme-challenge', acmeChallengeRoutes(new Http01Store(path.join(data, 'acme-challenges'))));
+  app.route('/api/reports', reportRoutes(data.reports));
+  app.route('/.well-known/acme-challenge', acmeChallengeRoutes(new Http01Store(data.acmeChallenges)));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

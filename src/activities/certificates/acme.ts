@@ -12,6 +12,7 @@ import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import * as acme from 'acme-client';
 import type { Config } from '../../config.js';
+import { dataPaths } from '../../data-paths.js';
 import { DnsHook, DnsHookMissing, Http01Store } from '../../certificates/challenges.js';
 
 // The CA no longer knows the account we remembered (a test CA restarted, an account deactivated).
@@ -63,12 +64,13 @@ function classify(err: unknown, step: string): never {
 
 /** The certificate key of a renewal; read by the store step from disk so it never enters workflow history. */
 export function renewalKeyPath(config: Config, renewalId: string): string {
-  return path.join(path.resolve(config.TASKGATE_DATA_DIR), 'acme', 'keys', `${renewalId}.pem`);
+  return path.join(dataPaths(config).acme, 'keys', `${renewalId}.pem`);
 }
 
 export function createAcmeActivities(config: Config) {
-  const acmeDir = path.join(path.resolve(config.TASKGATE_DATA_DIR), 'acme');
-  const http01 = new Http01Store(path.join(path.resolve(config.TASKGATE_DATA_DIR), 'acme-challenges'));
+  const paths = dataPaths(config);
+  const acmeDir = paths.acme;
+  const http01 = new Http01Store(paths.acmeChallenges);
   const dnsHook = new DnsHook({ command: config.DNS_HOOK_COMMAND, url: config.DNS_HOOK_URL });
   // Temporal retries each step with its own backoff and deadline: acme-client's internal retries
   // (5 attempts, up to 75 s) would only hide a down CA inside one long attempt.

@@ -1,6 +1,5 @@
 /** Store, check, temporary issue and distribution: the certificate activities that are not ACME. */
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Config } from '../../config.js';
 import { inspectCertificate } from '../../certificates/inspect.js';
@@ -22,10 +21,7 @@ export interface CheckedCertificate {
   challenge?: 'http-01' | 'dns-01';
 }
 
-export function certificateStore(config: Config): CertificateStore {
-  const data = path.resolve(config.TASKGATE_DATA_DIR);
-  return new CertificateStore(path.join(data, 'certificates'), path.join(data, 'certificates-backup'));
-}
+export const certificateStore = (config: Config): CertificateStore => CertificateStore.forConfig(config);
 
 export function createLifecycleActivities(config: Config) {
   const store = certificateStore(config);

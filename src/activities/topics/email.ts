@@ -1,9 +1,9 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { z } from 'zod';
 import { dataDir, type Config } from '../../config.js';
+import { writeFileAtomic } from '../../files.js';
 import { defineTopic } from './topic.js';
 
 const transports = new Map<string, Transporter>();
@@ -42,11 +42,9 @@ export const email = defineTopic({
     if (!ctx.config.SMTP_URL) {
       const built = await nodemailer.createTransport({ streamTransport: true, buffer: true }).sendMail(message);
       const dir = outboxDir(ctx.config);
-      await mkdir(dir, { recursive: true });
       const file = path.join(dir, `${safeName(ctx.taskId)}.eml`);
       // Write-then-rename: a reader never sees half a message, and a retry overwrites the same file.
-      await writeFile(`${file}.tmp`, built.message as Buffer);
-      await rename(`${file}.tmp`, file);
+      await writeFileAtomic(file, built.message as Buffer);
       return { delivered: 'outbox', file, messageId: message.messageId };
     }
     try {
