@@ -22,3 +22,6 @@ export const notFound = { 404: err('Unknown id') } as const;
 export const conflict = { 409: err('State conflict') } as const;
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+
+/** A JSON request body for createRoute. */
+export const jsonBody = <T>(schema: T, required = true) => ({ body: { content: { 'application/json': { schema } }, required } });

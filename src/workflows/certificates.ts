@@ -11,21 +11,14 @@ import {
   proxyActivities,
   sleep,
   startChild,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CertificateActivities } from '../activities/certificates/index.js';
 import { certificateName, RENEW_TYPE, type CheckPayload, type RenewPayload, type TemporaryPayload } from '../domain/certificates.js';
-import {
-  TaskAttemptKey,
-  TaskPriorityKey,
-  TaskStartedAtKey,
-  TaskStatusKey,
-  TaskTypeKey,
-  TaskUpdatedAtKey,
-} from '../domain/search-attributes.js';
+import { TaskPriorityKey, TaskStatusKey, TaskTypeKey } from '../domain/search-attributes.js';
 import { CERTIFICATE_WORKFLOWS, type TaskWorkflowInput } from '../domain/task-input.js';
+import { fileSafe, isIndexed, markProcessing } from './task-index.js';
 
 const NON_RETRYABLE = ['AcmeRejected', 'AcmeOrderInvalid', 'AcmeChallengeInvalid', 'DnsHookMissing', 'NotifyRejected'];
 
@@ -48,28 +41,9 @@ const local = proxyActivities<CertificateActivities>({
   },
 });
 
-/** Only tasks started with Taskgate's search attributes keep them current (a bare test server has none). */
-function statusIndex() {
-  const indexed = workflowInfo().typedSearchAttributes.get(TaskTypeKey) !== undefined;
-  return (status: string) => {
-    if (!indexed) return;
-    const now = new Date();
-    upsertSearchAttributes([
-      { key: TaskStatusKey, value: status },
-      { key: TaskUpdatedAtKey, value: now },
-      ...(status === 'processing'
-        ? [
-            { key: TaskAttemptKey, value: 1 },
-            { key: TaskStartedAtKey, value: now },
-          ]
-        : []),
-    ]);
-  };
-}
-
 const renewalIdOf = () => {
   const { workflowId, runId } = workflowInfo();
-  return `${workflowId}-${runId.slice(0, 8)}`.replace(/[^A-Za-z0-9._-]/g, '_');
+  return fileSafe(`${workflowId}-${runId.slice(0, 8)}`);
 };
 
 export interface RenewResult {
@@ -83,8 +57,7 @@ export interface RenewResult {
 export async function certificateRenewWorkflow(input: TaskWorkflowInput): Promise<RenewResult> {
   const p = input.payload as RenewPayload;
   const acmeSteps = acmeStepsFor(input);
-  const setStatus = statusIndex();
-  setStatus('processing');
+  markProcessing();
   const renewalId = renewalIdOf();
   const name = p.name ?? certificateName(p.domains);
   const taskId = workflowInfo().workflowId;
@@ -129,9 +102,8 @@ export interface CheckResult {
 /** Reads every stored certificate and starts a renewal for each one due (or temporary). */
 export async function certificateCheckWorkflow(input: TaskWorkflowInput): Promise<CheckResult> {
   const p = input.payload as CheckPayload;
-  const setStatus = statusIndex();
-  setStatus('processing');
-  const indexed = workflowInfo().typedSearchAttributes.get(TaskTypeKey) !== undefined;
+  markProcessing();
+  const indexed = isIndexed();
   const checked = await local.certCheckAll({ renewBeforeDays: p.renewBeforeDays });
   const renewalsStarted: string[] = [];
   const alreadyRunning: string[] = [];
@@ -182,7 +154,7 @@ export async function certificateCheckWorkflow(input: TaskWorkflowInput): Promis
 
 export async function certificateTemporaryWorkflow(input: TaskWorkflowInput): Promise<RenewResult> {
   const p = input.payload as TemporaryPayload;
-  statusIndex()('processing');
+  markProcessing();
   const name = p.name ?? certificateName(p.domains);
   const temp = await local.certIssueTemporary({
     name,

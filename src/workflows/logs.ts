@@ -2,10 +2,10 @@
  * `logs.process`: plan the input into byte ranges, process them as parallel activities (any worker
  * polling the queue takes some), merge the partial aggregates into the stored report.
  */
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { LogActivities } from '../activities/logs.js';
-import { TaskAttemptKey, TaskStartedAtKey, TaskStatusKey, TaskTypeKey, TaskUpdatedAtKey } from '../domain/search-attributes.js';
 import { logsQueue, type TaskWorkflowInput } from '../domain/task-input.js';
+import { fileSafe, markProcessing } from './task-index.js';
 
 export interface LogsPayload {
   source: string;
@@ -27,15 +27,7 @@ const short = proxyActivities<LogActivities>({
 export async function logsProcessWorkflow(input: TaskWorkflowInput) {
   const p = input.payload as LogsPayload;
   const { workflowId } = workflowInfo();
-  if (workflowInfo().typedSearchAttributes.get(TaskTypeKey) !== undefined) {
-    const now = new Date();
-    upsertSearchAttributes([
-      { key: TaskStatusKey, value: 'processing' },
-      { key: TaskAttemptKey, value: 1 },
-      { key: TaskStartedAtKey, value: now },
-      { key: TaskUpdatedAtKey, value: now },
-    ]);
-  }
+  markProcessing();
   // A dead worker's range is noticed by its missing heartbeat and resumed elsewhere from its checkpoint.
   const ranges = proxyActivities<LogActivities>({
     taskQueue: logsQueue(workflowInfo().taskQueue),
@@ -43,7 +35,7 @@ export async function logsProcessWorkflow(input: TaskWorkflowInput) {
     heartbeatTimeout: `${input.heartbeatTimeoutSeconds}s`,
     retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
   });
-  const reportId = workflowId.replace(/[^A-Za-z0-9._-]/g, '_');
+  const reportId = fileSafe(workflowId);
   const opts = { reportId, format: p.format, ...(p.from ? { from: p.from } : {}), ...(p.to ? { to: p.to } : {}) };
   const plan = await short.logsPlan({ source: p.source, format: p.format, chunkBytes: p.chunkMB * 1_048_576, cursorKey: p.incrementalKey });
   const parts: string[] = new Array(plan.ranges.length);

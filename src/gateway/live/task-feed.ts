@@ -8,6 +8,7 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../../logger.js';
 import { RENEW_TYPE, TEMPORARY_TYPE } from '../../domain/certificates.js';
+import { isFinished, type TaskStatus } from '../../domain/status.js';
 import { TASK_WORKFLOW_TYPES } from '../../domain/task-input.js';
 import { toTask, type Task, type ViewContext } from '../tasks/view.js';
 
@@ -19,7 +20,6 @@ export interface TaskEvent {
   at: string;
 }
 
-const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const CERTIFICATE_TYPES = new Set([RENEW_TYPE, TEMPORARY_TYPE]);
 const MAX_TRACKED = 200_000;
 const MAX_PAGES = 20;
@@ -27,7 +27,7 @@ const MAX_PAGES = 20;
 interface Seen {
   runId: string;
   createdAt: number;
-  status: string;
+  status: TaskStatus;
   attempt: number;
   seenAt: number;
 }
@@ -143,7 +143,7 @@ export class TaskFeed {
     const at = new Date(now).toISOString();
     const isNew = !prev && created >= since;
     if (isNew) out.push({ type: 'task.created', task, at });
-    if (TERMINAL.has(task.status)) out.push({ type: 'task.completed', task, at });
+    if (isFinished(task.status)) out.push({ type: 'task.completed', task, at });
     else if (!isNew) out.push({ type: 'task.updated', task, at });
   }
 
@@ -154,7 +154,7 @@ export class TaskFeed {
   /** Finished tasks are forgotten once out of the overlap window; the map never exceeds MAX_TRACKED. */
   private prune(now: number) {
     for (const [id, s] of this.seen) {
-      if (TERMINAL.has(s.status) && now - s.seenAt > this.overlapMs * 2) this.seen.delete(id);
+      if (isFinished(s.status) && now - s.seenAt > this.overlapMs * 2) this.seen.delete(id);
     }
     if (this.seen.size > MAX_TRACKED) {
       const excess = this.seen.size - MAX_TRACKED;

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { CertificateService } from '../certificates/service.js';
 import type { AppEnv } from '../env.js';
-import { conflict, errorResponses, json, notFound } from '../schemas.js';
+import { conflict, errorResponses, json, jsonBody, notFound } from '../schemas.js';
 import { TaskSchema } from '../tasks/schemas.js';
 
 const tags = ['certificates'];
@@ -53,7 +53,6 @@ const RequestSchema = z
   })
   .strict()
   .openapi('CertificateRequest');
-const body = <T>(schema: T, required = true) => ({ body: { content: { 'application/json': { schema } }, required } });
 
 export function certificateRoutes(service: CertificateService, newApp: () => OpenAPIHono<AppEnv>) {
   const app = newApp();
@@ -73,7 +72,7 @@ export function certificateRoutes(service: CertificateService, newApp: () => Ope
       path: '/',
       tags,
       summary: 'Request a certificate (starts a certificate.renew task)',
-      request: body(RequestSchema),
+      request: jsonBody(RequestSchema),
       responses: { 201: json(TaskSchema, 'The renewal task'), ...errorResponses },
     }),
     async (c) => {
@@ -99,7 +98,7 @@ export function certificateRoutes(service: CertificateService, newApp: () => Ope
       path: '/{name}/renew',
       tags,
       summary: 'Renew a stored certificate now',
-      request: { params: NameParam, ...body(z.object({ deadlineHours: z.number().positive().optional() }).strict(), false) },
+      request: { params: NameParam, ...jsonBody(z.object({ deadlineHours: z.number().positive().optional() }).strict(), false) },
       responses: { 201: json(TaskSchema, 'The renewal task'), ...errorResponses, ...notFound },
     }),
     async (c) => {

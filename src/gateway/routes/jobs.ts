@@ -12,11 +12,10 @@ import {
   NoteSchema,
   UpdateJobSchema,
 } from '../jobs/schemas.js';
-import { conflict, errorResponses, json, notFound } from '../schemas.js';
+import { conflict, errorResponses, json, jsonBody, notFound } from '../schemas.js';
 import { IdParamSchema, TaskListSchema, TaskSchema } from '../tasks/schemas.js';
 
 const tags = ['jobs'];
-const body = <T>(schema: T, required = true) => ({ body: { content: { 'application/json': { schema } }, required } });
 
 export function jobRoutes(service: JobService, newApp: () => OpenAPIHono<AppEnv>) {
   const app = newApp();
@@ -27,7 +26,7 @@ export function jobRoutes(service: JobService, newApp: () => OpenAPIHono<AppEnv>
       path: '/',
       tags,
       summary: 'Create a job (a Temporal Schedule)',
-      request: body(CreateJobSchema),
+      request: jsonBody(CreateJobSchema),
       responses: { 201: json(JobSchema, 'Created'), ...errorResponses, ...conflict },
     }),
     async (c) => {
@@ -67,7 +66,7 @@ export function jobRoutes(service: JobService, newApp: () => OpenAPIHono<AppEnv>
       path: '/{id}',
       tags,
       summary: 'Change schedule, payload, priority, name, timezone or overlap (history is kept)',
-      request: { params: IdParamSchema, ...body(UpdateJobSchema) },
+      request: { params: IdParamSchema, ...jsonBody(UpdateJobSchema) },
       responses: { 200: json(JobSchema, 'Updated'), ...errorResponses, ...notFound },
     }),
     async (c) => c.json(await service.update(c.req.valid('param').id, c.req.valid('json')), 200),
@@ -79,7 +78,7 @@ export function jobRoutes(service: JobService, newApp: () => OpenAPIHono<AppEnv>
       path: '/{id}/pause',
       tags,
       summary: 'Pause a job',
-      request: { params: IdParamSchema, ...body(NoteSchema, false) },
+      request: { params: IdParamSchema, ...jsonBody(NoteSchema, false) },
       responses: { 200: json(JobSchema, 'Paused'), ...errorResponses, ...notFound },
     }),
     async (c) => c.json(await service.pause(c.req.valid('param').id, c.req.valid('json')?.note), 200),
@@ -91,7 +90,7 @@ export function jobRoutes(service: JobService, newApp: () => OpenAPIHono<AppEnv>
       path: '/{id}/resume',
       tags,
       summary: 'Resume a paused job',
-      request: { params: IdParamSchema, ...body(NoteSchema, false) },
+      request: { params: IdParamSchema, ...jsonBody(NoteSchema, false) },
       responses: { 200: json(JobSchema, 'Resumed'), ...errorResponses, ...notFound },
     }),
     async (c) => c.json(await service.resume(c.req.valid('param').id, c.req.valid('json')?.note), 200),
@@ -115,7 +114,7 @@ export function jobRoutes(service: JobService, newApp: () => OpenAPIHono<AppEnv>
       path: '/{id}/backfill',
       tags,
       summary: 'Run the occurrences a window missed',
-      request: { params: IdParamSchema, ...body(BackfillSchema) },
+      request: { params: IdParamSchema, ...jsonBody(BackfillSchema) },
       responses: { 202: json(BackfillResultSchema, 'Backfill started'), ...errorResponses, ...notFound },
     }),
     async (c) => {

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../env.js';
-import { conflict, errorResponses, json, notFound } from '../schemas.js';
+import { conflict, errorResponses, json, jsonBody, notFound } from '../schemas.js';
 import type { TaskService } from '../tasks/service.js';
 import {
   CreateTaskSchema,
@@ -16,7 +16,6 @@ import {
 } from '../tasks/schemas.js';
 
 const tags = ['tasks'];
-const body = <T>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
 
 export function taskRoutes(service: TaskService, newApp: () => OpenAPIHono<AppEnv>) {
   const app = newApp();
@@ -50,7 +49,7 @@ export function taskRoutes(service: TaskService, newApp: () => OpenAPIHono<AppEn
       path: '/',
       tags,
       summary: 'Create a task',
-      request: body(CreateTaskSchema),
+      request: jsonBody(CreateTaskSchema),
       responses: {
         201: json(TaskSchema, 'Started'),
         200: json(TaskSchema, 'A task with this id already existed; nothing was started'),
