@@ -4,33 +4,33 @@
  * concurrency, alternating rounds. Prints throughput, p50/p99 and the ratios.
  *   npm run bench:gateway -- [N=2000] [CONCURRENCY=32] [ROUNDS=3]
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config.js';
 import { PRIORITY_KEY, PRIORITY_VALUE } from '../src/domain/priority.js';
 import { TaskPriorityKey, TaskStatusKey, TaskTypeKey } from '../src/domain/search-attributes.js';
 import { TASK_WORKFLOW, type TaskWorkflowInput } from '../src/domain/task-input.js';
-import { freePort, startDevServer } from '../src/temporal/dev-server.js';
-import { findTemporalCli } from '../src/temporal/toolchain.js';
+import { freePort } from '../src/temporal/dev-server.js';
+import { spawnEntry, startBenchTemporal, waitUntilOk } from './harness.js';
 import { printTable, runLoad, type RunResult } from './stats.js';
 
 const [N = 2000, CONCURRENCY = 32, ROUNDS = 3] = process.argv.slice(2).map(Number);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
 
-const cliPath = await findTemporalCli({ cacheDir: config.TASKGATE_CACHE_DIR, cliPath: config.TEMPORAL_CLI_PATH });
-const server = await startDevServer({ cliPath, port: await freePort(), headless: true, stdio: 'ignore' });
+const server = await startBenchTemporal(config);
 const apiPort = await freePort();
 // No worker polls this queue: the benchmark measures creation, not execution.
 const taskQueue = `bench-${randomUUID()}`;
-const gateway = spawn(process.execPath, ['--import', 'tsx', 'src/gateway/server.ts'], {
-  cwd: root,
-  env: { ...process.env, PORT: String(apiPort), TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn' },
-  stdio: 'inherit',
+const gateway = spawnEntry('src/gateway/server.ts', {
+  ...process.env,
+  PORT: String(apiPort),
+  TEMPORAL_ADDRESS: server.address,
+  TEMPORAL_TASK_QUEUE: taskQueue,
+  LOG_LEVEL: 'warn',
+  // One client from one address makes thousands of calls: the per-IP limits would answer 429.
+  RATE_LIMIT_READ: '0',
+  RATE_LIMIT_WRITE: '0',
 });
 
 const client = new Client({ connection: await Connection.connect({ address: server.address }) });
@@ -93,13 +93,7 @@ const viaGateway = (i: number, round: number) =>
   post(JSON.stringify({ type: 'say_hello', payload: { name: 'bench' }, id: `gw-${round}-${i}-${randomUUID()}` }));
 
 try {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${apiPort}/health`)).ok) break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  await waitUntilOk(`http://127.0.0.1:${apiPort}/health`);
   // Warm both paths (connections, JIT) before measuring.
   await runLoad('warm direct', 300, CONCURRENCY, (i) => direct(i, -1));
   await runLoad('warm gateway', 300, CONCURRENCY, (i) => viaGateway(i, -1));

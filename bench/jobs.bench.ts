@@ -5,31 +5,31 @@
  * The gateway answers a create with the described job (next runs) and describes every listed job, so
  * there are two SDK peers: the bare calls, and the same work (create+describe, list+describe each).
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import { loadConfig } from '../src/config.js';
 import { PRIORITY_VALUE } from '../src/domain/priority.js';
 import { TaskPriorityKey, TaskTypeKey } from '../src/domain/search-attributes.js';
 import { TASK_WORKFLOW, type TaskWorkflowInput } from '../src/domain/task-input.js';
-import { freePort, startDevServer } from '../src/temporal/dev-server.js';
-import { findTemporalCli } from '../src/temporal/toolchain.js';
+import { freePort } from '../src/temporal/dev-server.js';
+import { spawnEntry, startBenchTemporal, waitUntilOk } from './harness.js';
 import { runLoad } from './stats.js';
 
 const [N = 1000, CONCURRENCY = 16, PAGE = 200] = process.argv.slice(2).map(Number);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
 
-const cliPath = await findTemporalCli({ cacheDir: config.TASKGATE_CACHE_DIR, cliPath: config.TEMPORAL_CLI_PATH });
-const server = await startDevServer({ cliPath, port: await freePort(), headless: true, stdio: 'ignore' });
+const server = await startBenchTemporal(config);
 const apiPort = await freePort();
 const taskQueue = `bench-${randomUUID()}`;
-const gateway = spawn(process.execPath, ['--import', 'tsx', 'src/gateway/server.ts'], {
-  cwd: root,
-  env: { ...process.env, PORT: String(apiPort), TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn' },
-  stdio: 'inherit',
+const gateway = spawnEntry('src/gateway/server.ts', {
+  ...process.env,
+  PORT: String(apiPort),
+  TEMPORAL_ADDRESS: server.address,
+  TEMPORAL_TASK_QUEUE: taskQueue,
+  LOG_LEVEL: 'warn',
+  // One client from one address makes thousands of calls: the per-IP limits would answer 429.
+  RATE_LIMIT_READ: '0',
+  RATE_LIMIT_WRITE: '0',
 });
 const client = new Client({ connection: await Connection.connect({ address: server.address }) });
 const base = `http://127.0.0.1:${apiPort}`;
@@ -115,13 +115,7 @@ const time = async <T>(fn: () => Promise<T>): Promise<[number, T]> => {
 };
 
 try {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  await waitUntilOk(`${base}/health`);
   await api('POST', '/api/jobs', { id: 'warm', name: 'warm', type: 'say_hello', schedule: CRON, payload: { name: 'w' } });
   await api('DELETE', '/api/jobs/warm');
 

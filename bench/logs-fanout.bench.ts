@@ -3,28 +3,24 @@
  * with one worker process, then with two, against one dev server. Prints wall time and the speed-up.
  *   npm run bench:logs-fanout -- [LINES=2000000] [CHUNK_MB=16]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { topics } from '../src/activities/topics/index.js';
 import { loadConfig } from '../src/config.js';
 import { TaskService } from '../src/gateway/tasks/service.js';
-import { freePort, startDevServer } from '../src/temporal/dev-server.js';
-import { findTemporalCli } from '../src/temporal/toolchain.js';
+import { root, spawnEntry, startBenchTemporal } from './harness.js';
 
 const [LINES = 2_000_000, CHUNK_MB = 16] = process.argv.slice(2).map(Number);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const file = path.join(tmpdir(), `taskgate-bench-${LINES}.log`);
 if (!existsSync(file))
   spawnSync(process.execPath, ['--import', 'tsx', 'bench/logs/generate.ts', file, String(LINES)], { cwd: root, stdio: 'inherit' });
 
 const base = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
-const cliPath = await findTemporalCli({ cacheDir: base.TASKGATE_CACHE_DIR, cliPath: base.TEMPORAL_CLI_PATH });
-const server = await startDevServer({ cliPath, port: await freePort(), headless: true, stdio: 'ignore' });
+const server = await startBenchTemporal(base);
 const client = new Client({ connection: await Connection.connect({ address: server.address }) });
 const dataDir = path.join(tmpdir(), `taskgate-fanout-${randomUUID()}`);
 const workers: ChildProcess[] = [];
@@ -40,9 +36,7 @@ async function runWith(n: number): Promise<number> {
     CERT_CHECK_JOB: 'false',
     LOG_LEVEL: 'warn',
   };
-  const started = Array.from({ length: n }, () =>
-    spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { cwd: root, env, stdio: 'inherit' }),
-  );
+  const started = Array.from({ length: n }, () => spawnEntry('src/worker.ts', env));
   workers.push(...started);
   const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
   const tasks = new TaskService(client, config, topics);

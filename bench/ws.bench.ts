@@ -7,19 +7,17 @@
  *     subscribers against the same with one subscriber.
  *   npm run bench:ws -- [CONNECTIONS=10000] [TASKS=30] [CLIENT_PROCESSES=4]
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config.js';
-import { freePort, startDevServer } from '../src/temporal/dev-server.js';
-import { findTemporalCli } from '../src/temporal/toolchain.js';
+import { freePort } from '../src/temporal/dev-server.js';
+import { root, spawnEntry, startBenchTemporal, waitUntilOk } from './harness.js';
 import { percentile } from './stats.js';
 
 const [CONNECTIONS = 10_000, TASKS = 30, CLIENT_PROCESSES = 4] = process.argv.slice(2).map(Number);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
 const tsx = ['--import', 'tsx'];
 
@@ -28,8 +26,7 @@ const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const children: ChildProcess[] = [];
 
-const cliPath = await findTemporalCli({ cacheDir: config.TASKGATE_CACHE_DIR, cliPath: config.TEMPORAL_CLI_PATH });
-const server = await startDevServer({ cliPath, port: await freePort(), headless: true, stdio: 'ignore' });
+const server = await startBenchTemporal(config);
 const apiPort = await freePort();
 const env = {
   ...process.env,
@@ -44,7 +41,7 @@ const env = {
 const base = `http://127.0.0.1:${apiPort}`;
 
 function startProcess(entry: string, extraEnv: Record<string, string> = {}): ChildProcess {
-  const p = spawn(process.execPath, [...tsx, path.join(root, entry)], { cwd: root, env: { ...env, ...extraEnv }, stdio: 'inherit' });
+  const p = spawnEntry(entry, { ...env, ...extraEnv });
   children.push(p);
   return p;
 }
@@ -91,13 +88,7 @@ function summary(label: string, xs: number[]) {
 try {
   const worker = startProcess('src/worker.ts');
   const gateway = startProcess('src/gateway/server.ts');
-  for (;;) {
-    const ok = await fetch(`${base}/ready`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) break;
-    await sleep(200);
-  }
+  await waitUntilOk(`${base}/ready`);
   void worker;
 
   // 1. One subscriber: the delivery delay the poll interval alone gives.
